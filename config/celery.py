@@ -1,0 +1,17 @@
+"""The Celery application. Tasks are "just another interface" to the services (STYLE.md)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("socialclause")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job, in one place. django-celery-beat's DatabaseScheduler copies these into the
+# database at start, where the admin shows them.
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
+}

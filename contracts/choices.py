@@ -1,0 +1,46 @@
+"""Enumerations shared by the contracts models, the compliance engine and the API.
+
+Kept apart from ``models.py`` so that the pure compliance and schedule modules can use them
+without importing any model.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Metric(models.TextChoices):
+    PLACEMENTS = "placements", _("placements")
+    PLACEMENT_WEEKS = "placement_weeks", _("placement weeks")
+    HOURS = "hours", _("hours")
+
+
+class ReportingFrequency(models.TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    ACTIVE = "active", _("active")
+    COMPLETED = "completed", _("completed")
+    TERMINATED = "terminated", _("terminated")
+
+
+class ClauseStatus(models.TextChoices):
+    """The status ladder of DESIGN.md §4, in the order the rules are tried."""
+
+    MET = "met", _("met")
+    BREACHED = "breached", _("breached")
+    NOT_STARTED = "not_started", _("not started")
+    ON_TRACK = "on_track", _("on track")
+    AT_RISK = "at_risk", _("at risk")
+    BEHIND = "behind", _("behind")
+
+
+class PeriodState(models.TextChoices):
+    """State of one reporting period (DESIGN.md §5), in order of precedence."""
+
+    RECEIVED = "received", _("received")
+    OVERDUE = "overdue", _("overdue")
+    DUE_SOON = "due_soon", _("due soon")
+    UPCOMING = "upcoming", _("upcoming")

@@ -1,0 +1,257 @@
+"""The compliance engine: the rules of DESIGN.md §4 as pure functions over plain data.
+
+This is the one place where a social clause is measured. Selectors turn clauses, milestones and
+placement rows into the plain values below; the API, admin, dashboard, exports and Celery tasks all
+call :func:`evaluate_clause` and nothing else re-implements a formula.
+
+The module deliberately knows nothing about the ORM, so it can be tested exhaustively without a
+database and called on data fetched set-based for many clauses at once.
+
+All arithmetic is exact (:class:`fractions.Fraction`; a ``Decimal`` converts to a ``Fraction``
+without loss). Statuses are decided on exact values, so seven one-day rows are exactly one week and
+a contractor exactly on target is never reported as behind because of a rounding error. Only the
+fields of :class:`Evaluation` are rounded, to 2 places, half up, as the API shows them.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from contracts.choices import ClauseStatus, Metric
+from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES
+
+DAYS_PER_WEEK = 7
+
+
+@dataclass(frozen=True)
+class ClauseTerms:
+    """What a social clause promises, detached from the database.
+
+    ``milestones`` are ``(date, cumulative_target)`` pairs; ``target_groups`` holds target-group
+    codes and, when empty, means that every group counts.
+    """
+
+    metric: str
+    target: Decimal
+    start_date: date
+    due_date: date
+    min_placement_weeks: Decimal = Decimal(0)
+    tolerance_pct: Decimal = Decimal(10)
+    penalty_per_unit_sek: Decimal = Decimal(0)
+    target_groups: frozenset[str] = frozenset()
+    milestones: tuple[tuple[date, Decimal], ...] = ()
+
+    def __post_init__(self) -> None:
+        # The database guarantees this; failing here beats a ZeroDivisionError deep in a formula
+        # when a caller builds terms from unsaved input.
+        if self.due_date <= self.start_date:
+            raise ValueError("A clause's due_date must be after its start_date.")
+
+
+@dataclass(frozen=True)
+class RowFact:
+    """One placement row together with the current status of the report it belongs to."""
+
+    participant_ref: str
+    target_group: str
+    start_date: date
+    end_date: date
+    hours: Decimal
+    report_status: str
+
+    def __post_init__(self) -> None:
+        # Same reason as in ClauseTerms: a reversed row would have zero or negative length.
+        if self.end_date < self.start_date:
+            raise ValueError("A placement row's end_date must not be before its start_date.")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The measured state of one clause on one day, rounded for display and storage."""
+
+    as_of: date
+    metric: str
+    target: Decimal
+    expected: Decimal
+    reported: Decimal
+    verified: Decimal
+    shortfall: Decimal
+    status: str
+    projected_total: Decimal
+    penalty_sek: Decimal
+
+
+def evaluation_window(terms: ClauseTerms, as_of: date) -> tuple[date, date] | None:
+    """Return the inclusive date range whose work counts towards the clause as of ``as_of``.
+
+    Work after ``as_of`` has not happened yet, and work after the due date is too late to count.
+    ``None`` means nothing can count yet because the clause has not started.
+    """
+    if as_of < terms.start_date:
+        return None
+    return terms.start_date, min(terms.due_date, as_of)
+
+
+def overlap_days(row_start: date, row_end: date, window_start: date, window_end: date) -> int:
+    """Return how many days of a row (both ends inclusive) fall inside the window, never < 0."""
+    return max(0, (min(row_end, window_end) - max(row_start, window_start)).days + 1)
+
+
+def _row_days(row: RowFact) -> int:
+    """Length of a row in days, counting both ends, so a one-day row is 1 day long."""
+    return (row.end_date - row.start_date).days + 1
+
+
+def _counts_for_group(terms: ClauseTerms, row: RowFact) -> bool:
+    # A clause without target groups is about everyone the contractor places.
+    return not terms.target_groups or row.target_group in terms.target_groups
+
+
+def metric_total(
+    terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, statuses: frozenset[str]
+) -> Fraction:
+    """Return the exact amount of the clause's metric delivered inside the window.
+
+    Only rows whose report status is in ``statuses`` count: pass ``COUNTED_STATUSES`` for
+    *reported* and ``VERIFIED_STATUSES`` for *verified*. A row only partly inside the window
+    counts pro rata by days, so a placement that started before the clause or runs past the due
+    date contributes only its days inside the window.
+    """
+    if terms.metric not in Metric.values:
+        raise ValueError(f"Unknown metric: {terms.metric!r}")
+    window = evaluation_window(terms, as_of)
+    if window is None:
+        return Fraction(0)
+
+    weeks_by_participant: defaultdict[str, Fraction] = defaultdict(Fraction)
+    hours = Fraction(0)
+    for row in rows:
+        if row.report_status not in statuses or not _counts_for_group(terms, row):
+            continue
+        days = overlap_days(row.start_date, row.end_date, *window)
+        weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
+        hours += Fraction(row.hours) * Fraction(days, _row_days(row))
+
+    if terms.metric == Metric.PLACEMENT_WEEKS:
+        return sum(weeks_by_participant.values(), Fraction(0))
+    if terms.metric == Metric.HOURS:
+        return hours
+    # Placements: a person counts once however many rows and reports describe them, and only when
+    # their weeks together reach the minimum, so several short stints can make up one placement.
+    min_weeks = Fraction(terms.min_placement_weeks)
+    return Fraction(
+        sum(1 for weeks in weeks_by_participant.values() if weeks > 0 and weeks >= min_weeks)
+    )
+
+
+def expected_to_date(terms: ClauseTerms, as_of: date) -> Fraction:
+    """Return how much should have been delivered by ``as_of`` for the clause to be on track.
+
+    Milestones, when the contract has them, are the agreed pace; otherwise the target is spread
+    evenly over the clause's days. From the due date on, the whole target is expected.
+    """
+    target = Fraction(terms.target)
+    if as_of >= terms.due_date:
+        return target
+    if terms.milestones:
+        reached = [(when, cumulative) for when, cumulative in terms.milestones if when <= as_of]
+        if not reached:
+            return Fraction(0)
+        _, cumulative = max(reached, key=lambda milestone: milestone[0])
+        return Fraction(cumulative)
+    total_days = (terms.due_date - terms.start_date).days
+    elapsed_days = min(max((as_of - terms.start_date).days, 0), total_days)
+    return target * Fraction(elapsed_days, total_days)
+
+
+def clause_status(
+    terms: ClauseTerms, *, reported: Fraction, expected: Fraction, as_of: date
+) -> str:
+    """Return the clause's place on the status ladder; the first rule that matches wins.
+
+    The order matters: a clause whose target is reached is ``met`` even after its due date, and
+    one that is short is only ``breached`` once the due date has passed, so the contractor keeps
+    the whole due date to deliver.
+    """
+    reported = Fraction(reported)
+    expected = Fraction(expected)
+    if reported >= Fraction(terms.target):
+        return ClauseStatus.MET.value
+    if as_of > terms.due_date:
+        return ClauseStatus.BREACHED.value
+    if as_of < terms.start_date:
+        return ClauseStatus.NOT_STARTED.value
+    if reported >= expected:
+        return ClauseStatus.ON_TRACK.value
+    if reported >= expected * (1 - Fraction(terms.tolerance_pct) / 100):
+        return ClauseStatus.AT_RISK.value
+    return ClauseStatus.BEHIND.value
+
+
+def projected_total(terms: ClauseTerms, *, reported: Fraction, as_of: date) -> Fraction:
+    """Return what the clause will reach by its due date if the pace so far continues.
+
+    Extrapolation only makes sense strictly inside the clause period: on the start date no time
+    has elapsed (it would divide by zero), and from the due date on the total is final.
+    """
+    reported = Fraction(reported)
+    if terms.start_date < as_of < terms.due_date:
+        total_days = (terms.due_date - terms.start_date).days
+        elapsed_days = (as_of - terms.start_date).days
+        return reported * Fraction(total_days, elapsed_days)
+    return reported
+
+
+def penalty_sek(terms: ClauseTerms, *, verified: Fraction, status: str) -> Decimal:
+    """Return the contractual penalty (vite), rounded to öre.
+
+    A penalty is owed only once the clause is breached, and only for the shortfall in *verified*
+    delivery: work the officer has not approved cannot reduce a penalty.
+    """
+    if status != ClauseStatus.BREACHED:
+        return _round_to_ore(Fraction(0))
+    missing = max(Fraction(0), Fraction(terms.target) - Fraction(verified))
+    return _round_to_ore(missing * Fraction(terms.penalty_per_unit_sek))
+
+
+def _round_to_ore(value: Fraction) -> Decimal:
+    """Round an exact value to 2 decimals, half away from zero (Decimal's ROUND_HALF_UP).
+
+    Done in integers rather than through a Decimal context so that no intermediate step can lose
+    precision, whatever the size of the value.
+    """
+    hundredths = abs(value) * 100
+    whole, remainder = divmod(hundredths.numerator, hundredths.denominator)
+    if 2 * remainder >= hundredths.denominator:
+        whole += 1
+    signed_whole = -whole if value < 0 else whole
+    # A Decimal built from a string is exact at any size; scaleb() would round to 28 digits.
+    return Decimal(f"{signed_whole}e-2")
+
+
+def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) -> Evaluation:
+    """Evaluate one clause on ``as_of`` from the rows of its contract's reports.
+
+    Reports count with the status they have now; ``as_of`` only moves the window (history is
+    what the daily snapshots keep).
+    """
+    rows = tuple(rows)  # read twice below; a generator would be empty the second time
+    reported = metric_total(terms, rows, as_of, COUNTED_STATUSES)
+    verified = metric_total(terms, rows, as_of, VERIFIED_STATUSES)
+    expected = expected_to_date(terms, as_of)
+    status = clause_status(terms, reported=reported, expected=expected, as_of=as_of)
+    return Evaluation(
+        as_of=as_of,
+        metric=terms.metric,
+        target=_round_to_ore(Fraction(terms.target)),
+        expected=_round_to_ore(expected),
+        reported=_round_to_ore(reported),
+        verified=_round_to_ore(verified),
+        shortfall=_round_to_ore(max(Fraction(0), expected - reported)),
+        status=status,
+        projected_total=_round_to_ore(projected_total(terms, reported=reported, as_of=as_of)),
+        penalty_sek=penalty_sek(terms, verified=verified, status=status),
+    )

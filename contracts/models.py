@@ -1,0 +1,304 @@
+"""Contracts, target groups, social clauses and their milestones (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ContractStatus, Metric, ReportingFrequency
+from .schedule import Period, reporting_periods
+
+
+class TargetGroup(models.Model):
+    """A group of people far from the labour market that a clause may count (reference data)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (Swedish unless English is active)."""
+        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+
+
+class Contract(models.Model):
+    """A contract awarded in a procurement, carrying social clauses."""
+
+    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    procurement = models.ForeignKey(
+        "procurement.Procurement",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("procurement"),
+    )
+    contractor = models.ForeignKey(
+        "procurement.Contractor",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("contractor"),
+    )
+    district = models.ForeignKey(
+        "procurement.District",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("district"),
+    )
+    value_sek = models.DecimalField(
+        _("value (SEK)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    reporting_frequency = models.CharField(
+        _("reporting frequency"),
+        max_length=10,
+        choices=ReportingFrequency.choices,
+        default=ReportingFrequency.QUARTERLY,
+    )
+    report_grace_days = models.PositiveSmallIntegerField(
+        _("report grace days"),
+        default=10,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Days after a period ends before its report is due."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_contracts",
+        verbose_name=_("managers"),
+        help_text=_("Users who get this contract's alerts. Empty: everyone in the managers group."),
+    )
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="contract_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(value_sek__gte=0), name="contract_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(report_grace_days__lte=365), name="contract_grace_days_at_most_365"
+            ),
+            models.CheckConstraint(
+                condition=Q(reporting_frequency__in=ReportingFrequency.values),
+                name="contract_frequency_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ContractStatus.values), name="contract_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("The end date must be after the start date.")})
+
+    def reporting_periods(self) -> list[Period]:
+        """The contract's reporting periods (DESIGN.md §5)."""
+        return reporting_periods(
+            start_date=self.start_date,
+            end_date=self.end_date,
+            frequency=self.reporting_frequency,
+            grace_days=self.report_grace_days,
+        )
+
+
+class SocialClause(models.Model):
+    """A measurable social commitment of a contract (sysselsättningskrav)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="clauses", verbose_name=_("contract")
+    )
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    target = models.DecimalField(
+        _("target"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    start_date = models.DateField(
+        _("start date"), blank=True, help_text=_("Empty: the contract's start date.")
+    )
+    due_date = models.DateField(
+        _("due date"), blank=True, help_text=_("Empty: the contract's end date.")
+    )
+    min_placement_weeks = models.DecimalField(
+        _("minimum placement weeks"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+        help_text=_("A participant counts as a placement only after this many weeks."),
+    )
+    target_groups = models.ManyToManyField(
+        TargetGroup,
+        blank=True,
+        related_name="clauses",
+        verbose_name=_("target groups"),
+        help_text=_("Empty: every target group counts."),
+    )
+    tolerance_pct = models.DecimalField(
+        _("tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(10),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    penalty_per_unit_sek = models.DecimalField(
+        _("penalty per missing unit (SEK)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
+    )
+    text = models.TextField(_("contract wording"), blank=True)
+
+    class Meta:
+        ordering = ["contract", "id"]
+        verbose_name = _("social clause")
+        verbose_name_plural = _("social clauses")
+        constraints = [
+            models.CheckConstraint(condition=Q(target__gt=0), name="clause_target_positive"),
+            models.CheckConstraint(
+                condition=Q(due_date__gt=F("start_date")), name="clause_due_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance_pct__gte=0, tolerance_pct__lte=100),
+                name="clause_tolerance_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_placement_weeks__gte=0), name="clause_min_weeks_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_per_unit_sek__gte=0), name="clause_penalty_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(metric__in=Metric.values), name="clause_metric_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference}: {self.target:g} {self.get_metric_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.apply_contract_dates()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.apply_contract_dates()
+        errors: dict[str, str] = {}
+        if self.contract_id and self.start_date and self.due_date:
+            contract = self.contract
+            if not contract.start_date <= self.start_date <= contract.end_date:
+                errors["start_date"] = _("The start date must be within the contract's dates.")
+            if not contract.start_date <= self.due_date <= contract.end_date:
+                errors["due_date"] = _("The due date must be within the contract's dates.")
+            if self.due_date <= self.start_date and "due_date" not in errors:
+                errors["due_date"] = _("The due date must be after the start date.")
+        if errors:
+            raise ValidationError(errors)
+
+    def apply_contract_dates(self) -> None:
+        """Default the window to the contract's dates (DESIGN.md §3)."""
+        if self.contract_id:
+            if self.start_date is None:
+                self.start_date = self.contract.start_date
+            if self.due_date is None:
+                self.due_date = self.contract.end_date
+
+
+class ClauseMilestone(models.Model):
+    """An intermediate cumulative target of a clause at a date."""
+
+    clause = models.ForeignKey(
+        SocialClause, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("clause")
+    )
+    date = models.DateField(_("date"))
+    cumulative_target = models.DecimalField(
+        _("cumulative target"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["clause", "date"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["clause", "date"], name="milestone_unique_date"),
+            models.CheckConstraint(
+                condition=Q(cumulative_target__gte=0), name="milestone_target_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.cumulative_target:g}"
+
+
+def milestone_errors(
+    clause: SocialClause, milestones: Sequence[tuple[date, Decimal]]
+) -> list[tuple[int, str, str]]:
+    """Check a clause's complete list of milestones, in the order given.
+
+    Returns ``(index, field, message)`` for each problem: dates strictly increasing and inside the
+    clause window, cumulative targets non-decreasing and the last at most the clause target. The
+    rule needs every milestone at once, so it lives here rather than in one milestone's ``clean``.
+    """
+    clause.apply_contract_dates()
+    errors: list[tuple[int, str, str]] = []
+    previous: tuple[date, Decimal] | None = None
+    for index, (when, cumulative) in enumerate(milestones):
+        if (
+            clause.start_date
+            and clause.due_date
+            and not (clause.start_date <= when <= clause.due_date)
+        ):
+            errors.append((index, "date", str(_("The date must be within the clause's window."))))
+        if previous is not None:
+            if when <= previous[0]:
+                errors.append(
+                    (index, "date", str(_("Milestone dates must be strictly increasing.")))
+                )
+            if cumulative < previous[1]:
+                errors.append(
+                    (
+                        index,
+                        "cumulative_target",
+                        str(_("Cumulative targets must not decrease.")),
+                    )
+                )
+        if clause.target is not None and cumulative > clause.target:
+            errors.append(
+                (
+                    index,
+                    "cumulative_target",
+                    str(_("A milestone cannot exceed the clause's target.")),
+                )
+            )
+        previous = (when, cumulative)
+    return errors

@@ -1,0 +1,108 @@
+"""Reads of contracts and clauses, and the database side of compliance evaluation.
+
+The rules themselves live in :mod:`contracts.compliance`; this module only gathers the facts for
+it, set-based: a fixed number of queries however many contracts, clauses and rows there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from internships.choices import COUNTED_STATUSES, ReportStatus
+from internships.models import PlacementReport, PlacementRow
+
+from .compliance import ClauseTerms, Evaluation, RowFact, evaluate_clause
+from .models import ClauseMilestone, Contract, SocialClause
+from .schedule import ReportRef, ScheduleEntry, build_schedule
+
+
+@dataclass(frozen=True)
+class ClauseEvaluation:
+    """A clause together with its evaluation."""
+
+    clause: SocialClause
+    evaluation: Evaluation
+
+
+def clause_terms(clause: SocialClause) -> ClauseTerms:
+    """The engine's view of a clause; expects ``target_groups`` and ``milestones`` prefetched."""
+    return ClauseTerms(
+        metric=clause.metric,
+        target=clause.target,
+        start_date=clause.start_date,
+        due_date=clause.due_date,
+        min_placement_weeks=clause.min_placement_weeks,
+        tolerance_pct=clause.tolerance_pct,
+        penalty_per_unit_sek=clause.penalty_per_unit_sek,
+        target_groups=frozenset(group.code for group in clause.target_groups.all()),
+        milestones=tuple((m.date, m.cumulative_target) for m in clause.milestones.all()),
+    )
+
+
+def clauses_for_evaluation(contracts: QuerySet[Contract]) -> QuerySet[SocialClause]:
+    """Clauses of ``contracts`` with everything the engine needs, in three queries."""
+    return (
+        SocialClause.objects.filter(contract__in=contracts.values("id"))
+        .select_related("contract", "contract__contractor", "contract__district")
+        .prefetch_related(
+            "target_groups",
+            Prefetch("milestones", queryset=ClauseMilestone.objects.order_by("date")),
+        )
+        .order_by("contract__reference", "id")
+    )
+
+
+def counted_rows_by_contract(contracts: QuerySet[Contract]) -> dict[int, list[RowFact]]:
+    """Rows of submitted or approved reports of ``contracts``, grouped by contract, one query."""
+    rows: dict[int, list[RowFact]] = defaultdict(list)
+    values = PlacementRow.objects.filter(
+        report__contract__in=contracts.values("id"), report__status__in=COUNTED_STATUSES
+    ).values_list(
+        "report__contract_id",
+        "participant_ref",
+        "target_group__code",
+        "start_date",
+        "end_date",
+        "hours",
+        "report__status",
+    )
+    for contract_id, ref, group, start, end, hours, status in values.iterator(chunk_size=20_000):
+        rows[contract_id].append(RowFact(ref, group, start, end, hours, status))
+    return rows
+
+
+def evaluate_clauses(
+    *, as_of: date, contracts: QuerySet[Contract] | None = None
+) -> list[ClauseEvaluation]:
+    """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``."""
+    contracts = Contract.objects.all() if contracts is None else contracts
+    clauses: Iterable[SocialClause] = clauses_for_evaluation(contracts)
+    rows = counted_rows_by_contract(contracts)
+    return [
+        ClauseEvaluation(
+            clause, evaluate_clause(clause_terms(clause), rows[clause.contract_id], as_of)
+        )
+        for clause in clauses
+    ]
+
+
+def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
+    """The reporting schedule of ``contract`` on ``as_of`` (DESIGN.md §5), one query.
+
+    A period's report is its non-rejected one if it has one, else its latest rejected one.
+    """
+    reports: dict[date, ReportRef] = {}
+    for report_id, period_start, status in (
+        PlacementReport.objects.filter(contract=contract)
+        .order_by("period_start", "created_at", "id")
+        .values_list("id", "period_start", "status")
+    ):
+        current = reports.get(period_start)
+        if current is None or current.status == ReportStatus.REJECTED:
+            reports[period_start] = ReportRef(report_id, status)
+    return build_schedule(contract.reporting_periods(), reports=reports, as_of=as_of)

@@ -1,0 +1,49 @@
+"""Operational endpoints."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from config.celery import app as celery_app
+
+from .models import Heartbeat
+from .tasks import WORKER_HEARTBEAT
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness of the database and the broker, for load balancers and container health checks."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("health check: database unreachable")
+        checks["database"] = "error"
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception:
+        logger.exception("health check: broker unreachable")
+        checks["broker"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    # Reported, not judged: a stopped worker or beat does not make the web server unhealthy,
+    # but operations want to see how long ago the background jobs last ran.
+    last = Heartbeat.objects.filter(name=WORKER_HEARTBEAT).values_list("last_seen", flat=True)
+    payload: dict[str, object] = dict(checks)
+    payload["worker_last_seen"] = last[0].isoformat() if last else None
+    return JsonResponse(payload, status=200 if healthy else 503)
+
+
+def home(request: HttpRequest):
+    """Until the portal and dashboard exist, everyone starts in the admin."""
+    return redirect("admin:index")

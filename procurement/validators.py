@@ -1,0 +1,34 @@
+"""Validation of Swedish organisationsnummer."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.luhn import luhn_valid
+
+_ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
+
+
+def normalise_org_number(value: str) -> str:
+    """Return ``NNNNNN-NNNN`` for a valid organisationsnummer, or raise ``ValidationError``.
+
+    Both ``5560360793`` and ``556036-0793`` are accepted; the stored form always has the hyphen.
+    """
+    match = _ORG_NUMBER.match((value or "").strip())
+    if not match:
+        raise ValidationError(
+            _("Enter an organisation number in the form NNNNNN-NNNN."), code="format"
+        )
+    digits = match.group(1) + match.group(2)
+    if not luhn_valid(digits):
+        raise ValidationError(
+            _("The organisation number's check digit is wrong (Luhn check failed)."),
+            code="checksum",
+        )
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def validate_org_number(value: str) -> None:
+    """Field validator: the value must be a valid organisationsnummer, with or without hyphen."""
+    normalise_org_number(value)

@@ -1,0 +1,66 @@
+"""Shared fixtures.
+
+PostgreSQL and Redis are real services: tests that need them run whenever ``DATABASE_URL`` /
+``REDIS_URL`` point at them, are skipped on the zero-setup default, and fail (never skip) when
+``REQUIRE_SERVICES=1`` and a service is not configured or does not answer.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis as redis_client
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:
+    """The manifest storage needs collectstatic; tests use the plain one."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    """Require the test database to be PostgreSQL."""
+    if connection.vendor != "postgresql":
+        _unavailable("DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The configured Redis URL, checked to answer."""
+    url = settings.REDIS_URL
+    if not url:
+        _unavailable("REDIS_URL is not set")
+    try:
+        redis_client.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis_client.RedisError as error:
+        pytest.fail(f"REDIS_URL is set but Redis does not answer: {error}", pytrace=False)
+    return url
+
+
+@pytest.fixture
+def officer(django_user_model):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="officer-test", groups=["officers"])
+
+
+@pytest.fixture
+def manager(django_user_model):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="manager-test", groups=["managers"])
