@@ -239,8 +239,22 @@ def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) ->
     what the daily snapshots keep).
     """
     rows = tuple(rows)  # read twice below; a generator would be empty the second time
-    reported = metric_total(terms, rows, as_of, COUNTED_STATUSES)
-    verified = metric_total(terms, rows, as_of, VERIFIED_STATUSES)
+    return evaluate_totals(
+        terms,
+        reported=metric_total(terms, rows, as_of, COUNTED_STATUSES),
+        verified=metric_total(terms, rows, as_of, VERIFIED_STATUSES),
+        as_of=as_of,
+    )
+
+
+def evaluate_totals(
+    terms: ClauseTerms, *, reported: Fraction, verified: Fraction, as_of: date
+) -> Evaluation:
+    """Evaluate one clause from its exact reported and verified totals.
+
+    The database path (:func:`contracts.selectors.evaluate_clauses`) sums the rows in SQL and
+    comes in here, so that the expectation, status, projection and penalty rules exist once.
+    """
     expected = expected_to_date(terms, as_of)
     status = clause_status(terms, reported=reported, expected=expected, as_of=as_of)
     return Evaluation(

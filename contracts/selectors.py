@@ -6,19 +6,18 @@ it, set-based: a fixed number of queries however many contracts, clauses and row
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from internships.choices import COUNTED_STATUSES, ReportStatus
-from internships.models import PlacementReport, PlacementRow
+from internships.choices import ReportStatus
+from internships.models import PlacementReport
 
-from .compliance import ClauseTerms, Evaluation, RowFact, evaluate_clause
+from .compliance import ClauseTerms, Evaluation, evaluate_totals
 from .models import ClauseMilestone, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
+from .totals import ClauseTotals, clause_totals
 
 
 @dataclass(frozen=True)
@@ -57,38 +56,25 @@ def clauses_for_evaluation(contracts: QuerySet[Contract]) -> QuerySet[SocialClau
     )
 
 
-def counted_rows_by_contract(contracts: QuerySet[Contract]) -> dict[int, list[RowFact]]:
-    """Rows of submitted or approved reports of ``contracts``, grouped by contract, one query."""
-    rows: dict[int, list[RowFact]] = defaultdict(list)
-    values = PlacementRow.objects.filter(
-        report__contract__in=contracts.values("id"), report__status__in=COUNTED_STATUSES
-    ).values_list(
-        "report__contract_id",
-        "participant_ref",
-        "target_group__code",
-        "start_date",
-        "end_date",
-        "hours",
-        "report__status",
-    )
-    for contract_id, ref, group, start, end, hours, status in values.iterator(chunk_size=20_000):
-        rows[contract_id].append(RowFact(ref, group, start, end, hours, status))
-    return rows
-
-
 def evaluate_clauses(
     *, as_of: date, contracts: QuerySet[Contract] | None = None
 ) -> list[ClauseEvaluation]:
-    """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``."""
+    """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``.
+
+    Five queries however many contracts, clauses and rows: clauses, their target groups and
+    milestones, and two aggregates over the rows (:mod:`contracts.totals`).
+    """
     contracts = Contract.objects.all() if contracts is None else contracts
-    clauses: Iterable[SocialClause] = clauses_for_evaluation(contracts)
-    rows = counted_rows_by_contract(contracts)
-    return [
-        ClauseEvaluation(
-            clause, evaluate_clause(clause_terms(clause), rows[clause.contract_id], as_of)
+    totals = clause_totals(contracts, as_of=as_of)
+    empty = ClauseTotals()
+    evaluations = []
+    for clause in clauses_for_evaluation(contracts):
+        total = totals.get(clause.id, empty)
+        evaluation = evaluate_totals(
+            clause_terms(clause), reported=total.reported, verified=total.verified, as_of=as_of
         )
-        for clause in clauses
-    ]
+        evaluations.append(ClauseEvaluation(clause, evaluation))
+    return evaluations
 
 
 def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
