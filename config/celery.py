@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,7 +12,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic job, in one place. django-celery-beat's DatabaseScheduler copies these into the
-# database at start, where the admin shows them.
+# database at start, where the admin shows them. Run exactly one beat.
 app.conf.beat_schedule = {
     "heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
+    "nightly-compliance": {
+        "task": "contracts.evaluate_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "requested-evaluations": {"task": "contracts.evaluate_requested", "schedule": 300.0},
+    "alert-digests": {"task": "contracts.send_alert_digests", "schedule": 600.0},
 }

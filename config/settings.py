@@ -139,6 +139,8 @@ STORAGES = {
 
 # --- E-mail ---------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The address people open the system at; links in e-mails start with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socialclause@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -149,7 +151,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     # Tasks must finish (or be retried) well inside this, or Redis hands them out again.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Fail fast when Redis is down: a request that enqueues work must not hang on it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 else:
     # The embedded broker: kombu's file-system transport. In and out must be the same folder, and
     # the control folder is set or kombu creates ./control wherever a process starts.

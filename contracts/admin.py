@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
-from .models import ClauseMilestone, Contract, SocialClause, TargetGroup, milestone_errors
+from .choices import AlertState
+from .models import (
+    Alert,
+    AlertNotification,
+    ClauseMilestone,
+    ClauseSnapshot,
+    Contract,
+    SocialClause,
+    TargetGroup,
+    milestone_errors,
+)
+from .services import alert_acknowledge
 
 
 @admin.register(TargetGroup)
@@ -78,3 +90,80 @@ class ClauseMilestoneAdmin(admin.ModelAdmin):
     list_display = ["clause", "date", "cumulative_target"]
     list_select_related = ["clause__contract"]
     autocomplete_fields = ["clause"]
+
+
+@admin.register(ClauseSnapshot)
+class ClauseSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["clause", "date", "expected", "reported", "verified", "status"]
+    list_filter = ["status", "date"]
+    list_select_related = ["clause__contract"]
+    search_fields = ["clause__contract__reference"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AlertNotificationInline(admin.TabularInline):
+    model = AlertNotification
+    extra = 0
+    can_delete = False
+    readonly_fields = ["recipient", "created_at", "sent_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = [
+        "kind",
+        "contract",
+        "clause",
+        "period_start",
+        "state",
+        "created_at",
+        "acknowledged_by",
+    ]
+    list_filter = ["state", "kind", "contract__district", "contract__contractor"]
+    list_select_related = ["contract", "clause__contract", "acknowledged_by"]
+    search_fields = ["contract__reference", "contract__title"]
+    readonly_fields = [
+        "kind",
+        "contract",
+        "clause",
+        "period_start",
+        "state",
+        "created_at",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_at",
+    ]
+    inlines = [AlertNotificationInline]
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge(self, request, queryset) -> None:
+        done = 0
+        for alert in queryset.filter(state=AlertState.OPEN):
+            alert_acknowledge(alert=alert, user=request.user)
+            done += 1
+        self.message_user(request, _("%(count)d alerts acknowledged.") % {"count": done})
+
+
+@admin.register(AlertNotification)
+class AlertNotificationAdmin(admin.ModelAdmin):
+    list_display = ["alert", "recipient", "created_at", "sent_at"]
+    list_select_related = ["alert__contract", "recipient"]
+    list_filter = ["sent_at"]
+    readonly_fields = ["alert", "recipient", "created_at", "claimed_by", "claimed_at", "sent_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

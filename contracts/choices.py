@@ -44,3 +44,16 @@ class PeriodState(models.TextChoices):
     OVERDUE = "overdue", _("overdue")
     DUE_SOON = "due_soon", _("due soon")
     UPCOMING = "upcoming", _("upcoming")
+
+
+class AlertKind(models.TextChoices):
+    REPORT_OVERDUE = "report_overdue", _("report overdue")
+    REPORT_DUE_SOON = "report_due_soon", _("report due soon")
+    CLAUSE_BEHIND = "clause_behind", _("clause behind")
+    CLAUSE_BREACHED = "clause_breached", _("clause breached")
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", _("open")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    RESOLVED = "resolved", _("resolved")

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ContractStatus, Metric, ReportingFrequency
+from .choices import AlertKind, AlertState, ClauseStatus, ContractStatus, Metric, ReportingFrequency
 from .schedule import Period, reporting_periods
 
 
@@ -88,6 +89,11 @@ class Contract(models.Model):
         related_name="managed_contracts",
         verbose_name=_("managers"),
         help_text=_("Users who get this contract's alerts. Empty: everyone in the managers group."),
+    )
+    # Set in the same transaction as a report transition; cleared once the contract has been
+    # re-evaluated. Nothing is lost when the broker is down: a periodic scan picks it up.
+    evaluation_requested_at = models.DateTimeField(
+        _("evaluation requested at"), null=True, blank=True, editable=False
     )
 
     class Meta:
@@ -302,3 +308,122 @@ def milestone_errors(
             )
         previous = (when, cumulative)
     return errors
+
+
+class ClauseSnapshot(models.Model):
+    """A clause's evaluation on one day, kept for trend charts and history."""
+
+    clause = models.ForeignKey(
+        SocialClause, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("clause")
+    )
+    date = models.DateField(_("date"))
+    expected = models.DecimalField(_("expected"), max_digits=14, decimal_places=2)
+    reported = models.DecimalField(_("reported"), max_digits=14, decimal_places=2)
+    verified = models.DecimalField(_("verified"), max_digits=14, decimal_places=2)
+    status = models.CharField(_("status"), max_length=12, choices=ClauseStatus.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["clause", "date"]
+        verbose_name = _("clause snapshot")
+        verbose_name_plural = _("clause snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["clause", "date"], name="snapshot_one_per_clause_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clause_id} {self.date} {self.status}"
+
+
+class Alert(models.Model):
+    """Something a manager, officer or contractor should know about (DESIGN.md §6)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("contract")
+    )
+    clause = models.ForeignKey(
+        SocialClause,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("clause"),
+    )
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=AlertState.choices, default=AlertState.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            # One open alert per key. clause and period_start are NULL for some kinds, and NULLs
+            # are distinct in a unique index, so they are coalesced to fixed values.
+            models.UniqueConstraint(
+                "kind",
+                "contract",
+                Coalesce("clause", Value(0)),
+                Coalesce("period_start", Value(date(1, 1, 1))),
+                condition=~Q(state=AlertState.RESOLVED),
+                name="alert_one_open_per_key",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=AlertState.values), name="alert_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "kind"], name="alert_state_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.contract.reference}"
+
+
+class AlertNotification(models.Model):
+    """One recipient's copy of a new alert, until it has gone out in an e-mail digest.
+
+    Workers claim unsent rows with a conditional UPDATE (see ``services.alert_digests_send``), so
+    two workers never send the same row; a claim that is never completed expires and the row is
+    sent by a later run, so a killed worker loses nothing.
+    """
+
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("alert")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alert_notifications",
+        verbose_name=_("recipient"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("alert notification")
+        verbose_name_plural = _("alert notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "recipient"], name="notification_one_per_recipient"
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"], name="notification_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} → {self.recipient}"

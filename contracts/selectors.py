@@ -6,6 +6,7 @@ it, set-based: a fixed number of queries however many contracts, clauses and row
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
+from .choices import ContractStatus
 from .compliance import ClauseTerms, Evaluation, evaluate_totals
 from .models import ClauseMilestone, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
@@ -77,18 +79,43 @@ def evaluate_clauses(
     return evaluations
 
 
-def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
-    """The reporting schedule of ``contract`` on ``as_of`` (DESIGN.md §5), one query.
+def _report_refs(contracts: QuerySet[Contract]) -> dict[int, dict[date, ReportRef]]:
+    """For each contract, the report that stands for each period, in one query.
 
     A period's report is its non-rejected one if it has one, else its latest rejected one.
     """
-    reports: dict[date, ReportRef] = {}
-    for report_id, period_start, status in (
-        PlacementReport.objects.filter(contract=contract)
+    refs: dict[int, dict[date, ReportRef]] = defaultdict(dict)
+    for report_id, contract_id, period_start, status in (
+        PlacementReport.objects.filter(contract__in=contracts.values("id"))
         .order_by("period_start", "created_at", "id")
-        .values_list("id", "period_start", "status")
+        .values_list("id", "contract_id", "period_start", "status")
     ):
-        current = reports.get(period_start)
+        current = refs[contract_id].get(period_start)
         if current is None or current.status == ReportStatus.REJECTED:
-            reports[period_start] = ReportRef(report_id, status)
-    return build_schedule(contract.reporting_periods(), reports=reports, as_of=as_of)
+            refs[contract_id][period_start] = ReportRef(report_id, status)
+    return refs
+
+
+def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
+    """The reporting schedule of ``contract`` on ``as_of`` (DESIGN.md §5), one query."""
+    refs = _report_refs(Contract.objects.filter(pk=contract.pk))
+    return build_schedule(contract.reporting_periods(), reports=refs[contract.pk], as_of=as_of)
+
+
+def contract_schedules(
+    contracts: QuerySet[Contract], *, as_of: date
+) -> list[tuple[Contract, list[ScheduleEntry]]]:
+    """The schedules of many contracts in two queries."""
+    refs = _report_refs(contracts)
+    return [
+        (
+            contract,
+            build_schedule(contract.reporting_periods(), reports=refs[contract.pk], as_of=as_of),
+        )
+        for contract in contracts
+    ]
+
+
+def active_contracts() -> QuerySet[Contract]:
+    """Contracts the scheduled jobs look after."""
+    return Contract.objects.filter(status=ContractStatus.ACTIVE).order_by("id")

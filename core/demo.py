@@ -452,7 +452,10 @@ def _save_contract(
         start_date=start,
         end_date=end,
         reporting_frequency=plan.frequency,
-        status=ContractStatus.COMPLETED if end < today else ContractStatus.ACTIVE,
+        # Officers close a contract some months after its end, once every report is in.
+        status=ContractStatus.COMPLETED
+        if end < today - timedelta(days=180)
+        else ContractStatus.ACTIVE,
     )
     result.count("contracts")
     if plan.has_manager:

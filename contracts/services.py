@@ -1,0 +1,328 @@
+"""Writes of the contracts app: compliance runs, snapshots, alerts and their e-mail digests.
+
+Everything here is idempotent: running a job twice, or on two workers at once, leaves the same
+state and sends no e-mail twice (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from core.models import language_of
+from core.roles import MANAGERS, OFFICERS
+from procurement.models import ContractorMembership
+
+from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
+from .models import Alert, AlertNotification, ClauseSnapshot, Contract
+from .schedule import ScheduleEntry
+from .selectors import ClauseEvaluation, active_contracts, contract_schedules, evaluate_clauses
+
+logger = logging.getLogger(__name__)
+
+#: A claim on unsent notifications older than this is taken to be from a worker that died.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+AlertKey = tuple[str, int, int | None, date | None]  # kind, contract, clause, period_start
+
+#: Who hears of each kind of alert (DESIGN.md §6).
+_TO_STAFF = {AlertKind.REPORT_OVERDUE, AlertKind.CLAUSE_BEHIND, AlertKind.CLAUSE_BREACHED}
+_TO_CONTRACTOR = {AlertKind.REPORT_OVERDUE, AlertKind.REPORT_DUE_SOON}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one compliance run did."""
+
+    as_of: date
+    evaluations: list[ClauseEvaluation]
+    snapshots: int
+    alerts_opened: int
+    alerts_resolved: int
+
+
+def snapshots_upsert(*, evaluations: list[ClauseEvaluation], on: date) -> int:
+    """Store each clause's evaluation as its snapshot of ``on`` (one per clause and day)."""
+    snapshots = [
+        ClauseSnapshot(
+            clause_id=item.clause.id,
+            date=on,
+            expected=item.evaluation.expected,
+            reported=item.evaluation.reported,
+            verified=item.evaluation.verified,
+            status=item.evaluation.status,
+        )
+        for item in evaluations
+    ]
+    ClauseSnapshot.objects.bulk_create(
+        snapshots,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["clause", "date"],
+        update_fields=["expected", "reported", "verified", "status", "updated_at"],
+    )
+    return len(snapshots)
+
+
+def _wanted_alerts(
+    evaluations: list[ClauseEvaluation], schedules: list[tuple[Contract, list[ScheduleEntry]]]
+) -> set[AlertKey]:
+    """The alert keys whose condition holds now."""
+    wanted: set[AlertKey] = set()
+    for item in evaluations:
+        kind = {
+            ClauseStatus.BEHIND: AlertKind.CLAUSE_BEHIND,
+            ClauseStatus.BREACHED: AlertKind.CLAUSE_BREACHED,
+        }.get(item.evaluation.status)
+        if kind:
+            wanted.add((kind.value, item.clause.contract_id, item.clause.id, None))
+    for contract, entries in schedules:
+        for entry in entries:
+            kind = {
+                PeriodState.OVERDUE: AlertKind.REPORT_OVERDUE,
+                PeriodState.DUE_SOON: AlertKind.REPORT_DUE_SOON,
+            }.get(entry.state)
+            if kind:
+                wanted.add((kind.value, contract.id, None, entry.period_start))
+    return wanted
+
+
+def _key(alert: Alert) -> AlertKey:
+    return (alert.kind, alert.contract_id, alert.clause_id, alert.period_start)
+
+
+def alerts_sync(
+    *,
+    evaluations: list[ClauseEvaluation],
+    schedules: list[tuple[Contract, list[ScheduleEntry]]],
+    contracts: QuerySet[Contract],
+    now: datetime,
+) -> tuple[int, int]:
+    """Open the alerts whose condition holds, resolve those whose condition cleared.
+
+    Returns ``(opened, resolved)``. A breached clause stays alerted until an officer closes it.
+    Two runs at once are safe: the partial unique constraint lets only one open alert per key
+    exist, and the loser's insert is ignored.
+    """
+    wanted = _wanted_alerts(evaluations, schedules)
+    current = {
+        _key(alert): alert
+        for alert in Alert.objects.filter(contract__in=contracts.values("id")).exclude(
+            state=AlertState.RESOLVED
+        )
+    }
+    cleared = [
+        alert.id
+        for key, alert in current.items()
+        if key not in wanted and alert.kind != AlertKind.CLAUSE_BREACHED
+    ]
+    resolved = (
+        Alert.objects.filter(id__in=cleared)
+        .exclude(state=AlertState.RESOLVED)
+        .update(state=AlertState.RESOLVED, resolved_at=now)
+    )
+    new = [
+        Alert(kind=kind, contract_id=contract_id, clause_id=clause_id, period_start=period_start)
+        for kind, contract_id, clause_id, period_start in sorted(
+            wanted - current.keys(),
+            key=lambda key: (key[0], key[1], key[2] or 0, key[3] or date.min),
+        )
+    ]
+    Alert.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    _notifications_ensure(contracts)
+    return len(new), resolved
+
+
+def _recipients_by_contract(contract_ids: set[int]) -> tuple[dict, dict]:
+    """Staff and contractor recipients of each contract, in four queries."""
+    User = get_user_model()
+    staff: dict[int, set[int]] = defaultdict(set)
+    with_managers: set[int] = set()
+    for contract_id, user_id in Contract.managers.through.objects.filter(
+        contract_id__in=contract_ids, user__is_active=True
+    ).values_list("contract_id", "user_id"):
+        staff[contract_id].add(user_id)
+        with_managers.add(contract_id)
+    all_managers = set(
+        User.objects.filter(groups__name=MANAGERS, is_active=True).values_list("id", flat=True)
+    )
+    for contract_id, officer_id in Contract.objects.filter(id__in=contract_ids).values_list(
+        "id", "procurement__officer_id"
+    ):
+        if contract_id not in with_managers:
+            staff[contract_id] |= all_managers
+        if officer_id:
+            staff[contract_id].add(officer_id)
+    contractor_users: dict[int, set[int]] = defaultdict(set)
+    for contract_id, user_id in ContractorMembership.objects.filter(
+        contractor__contracts__id__in=contract_ids, user__is_active=True
+    ).values_list("contractor__contracts__id", "user_id"):
+        contractor_users[contract_id].add(user_id)
+    return staff, contractor_users
+
+
+def _notifications_ensure(contracts: QuerySet[Contract]) -> int:
+    """Give every open alert without notifications one per recipient (idempotent)."""
+    alerts = list(
+        Alert.objects.filter(contract__in=contracts.values("id"))
+        .exclude(state=AlertState.RESOLVED)
+        .annotate(notified=Count("notifications"))
+        .filter(notified=0)
+        .values_list("id", "kind", "contract_id")
+    )
+    if not alerts:
+        return 0
+    staff, contractor_users = _recipients_by_contract(
+        {contract_id for _a, _k, contract_id in alerts}
+    )
+    notifications = []
+    for alert_id, kind, contract_id in alerts:
+        recipients: set[int] = set()
+        if kind in _TO_STAFF:
+            recipients |= staff[contract_id]
+        if kind in _TO_CONTRACTOR:
+            recipients |= contractor_users[contract_id]
+        notifications += [
+            AlertNotification(alert_id=alert_id, recipient_id=user_id) for user_id in recipients
+        ]
+    AlertNotification.objects.bulk_create(notifications, batch_size=2000, ignore_conflicts=True)
+    return len(notifications)
+
+
+def compliance_run(*, as_of: date, contracts: QuerySet[Contract] | None = None) -> RunResult:
+    """Evaluate the clauses of ``contracts`` (default: every active one) on ``as_of``, store the
+    snapshots and bring the alerts up to date."""
+    contracts = active_contracts() if contracts is None else contracts
+    evaluations = evaluate_clauses(as_of=as_of, contracts=contracts)
+    schedules = contract_schedules(contracts, as_of=as_of)
+    with transaction.atomic():
+        snapshots = snapshots_upsert(evaluations=evaluations, on=as_of)
+        opened, resolved = alerts_sync(
+            evaluations=evaluations, schedules=schedules, contracts=contracts, now=timezone.now()
+        )
+    return RunResult(as_of, evaluations, snapshots, opened, resolved)
+
+
+def contract_evaluation_request(*, contract_id: int) -> None:
+    """Mark a contract for re-evaluation, in the caller's transaction (see ``Contract``)."""
+    Contract.objects.filter(pk=contract_id).update(evaluation_requested_at=timezone.now())
+
+
+def requested_evaluations_run(*, as_of: date, contract_ids: list[int] | None = None) -> RunResult:
+    """Re-evaluate the contracts marked for it (or the given ones) and clear their marks.
+
+    A mark set while the run was under way is kept, so that change is evaluated next time.
+    """
+    started = timezone.now()
+    if contract_ids is None:
+        contract_ids = list(
+            Contract.objects.filter(evaluation_requested_at__isnull=False).values_list(
+                "id", flat=True
+            )
+        )
+    result = compliance_run(as_of=as_of, contracts=Contract.objects.filter(id__in=contract_ids))
+    Contract.objects.filter(id__in=contract_ids, evaluation_requested_at__lte=started).update(
+        evaluation_requested_at=None
+    )
+    return result
+
+
+def alert_acknowledge(*, alert: Alert, user) -> Alert:
+    """A manager or officer has seen the alert. Resolved alerts cannot be acknowledged."""
+    if not (user.is_superuser or user.groups.filter(name__in=[MANAGERS, OFFICERS]).exists()):
+        raise PermissionDenied(_("Only managers and officers can acknowledge alerts."))
+    updated = Alert.objects.filter(pk=alert.pk, state=AlertState.OPEN).update(
+        state=AlertState.ACKNOWLEDGED, acknowledged_by=user, acknowledged_at=timezone.now()
+    )
+    alert.refresh_from_db()
+    if not updated and alert.state == AlertState.RESOLVED:
+        raise ValueError(_("A resolved alert cannot be acknowledged."))
+    return alert
+
+
+def alert_close(*, alert: Alert, user) -> Alert:
+    """An officer closes an alert (the only way a ``clause_breached`` alert ends)."""
+    if not (user.is_superuser or user.groups.filter(name=OFFICERS).exists()):
+        raise PermissionDenied(_("Only officers can close alerts."))
+    Alert.objects.filter(pk=alert.pk).exclude(state=AlertState.RESOLVED).update(
+        state=AlertState.RESOLVED, resolved_at=timezone.now()
+    )
+    alert.refresh_from_db()
+    return alert
+
+
+def alert_digests_send(*, now: datetime | None = None) -> int:
+    """Send each recipient one e-mail with their new alerts; return the number of e-mails.
+
+    Rows are claimed with a conditional UPDATE whose conditions the database re-checks under the
+    row lock, so two workers never claim the same row. Rows are marked sent right after their
+    e-mail; if sending fails, the claim is released for the next run. A worker killed between
+    claim and send leaves a claim that expires after ``CLAIM_TIMEOUT``: nothing is lost.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    AlertNotification.objects.filter(sent_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    ).update(claimed_by=token, claimed_at=now)
+    claimed = (
+        AlertNotification.objects.filter(claimed_by=token, sent_at__isnull=True)
+        .select_related(
+            "recipient",
+            "recipient__profile",
+            "alert__contract",
+            "alert__contract__district",
+            "alert__clause",
+        )
+        .order_by("recipient_id", "alert__contract__reference", "alert_id")
+    )
+    by_recipient: dict[int, list[AlertNotification]] = defaultdict(list)
+    for notification in claimed:
+        by_recipient[notification.recipient_id].append(notification)
+    sent = 0
+    failures = []
+    for notifications in by_recipient.values():
+        recipient = notifications[0].recipient
+        ids = [notification.id for notification in notifications]
+        try:
+            if recipient.email:
+                _digest_message(recipient, [n.alert for n in notifications]).send()
+                sent += 1
+        except Exception as error:  # released for the next run, then re-raised
+            AlertNotification.objects.filter(id__in=ids).update(claimed_by="", claimed_at=None)
+            failures.append(error)
+            continue
+        AlertNotification.objects.filter(id__in=ids).update(sent_at=timezone.now())
+    if failures:
+        raise failures[0]
+    return sent
+
+
+def _digest_message(recipient, alerts: list[Alert]) -> EmailMultiAlternatives:
+    """The digest e-mail, in the recipient's language, as plain text and HTML."""
+    with translation.override(language_of(recipient)):
+        context = {
+            "recipient": recipient,
+            "alerts": alerts,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        subject = render_to_string("contracts/email/alert_digest_subject.txt", context)
+        text = render_to_string("contracts/email/alert_digest.txt", context)
+        html = render_to_string("contracts/email/alert_digest.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, to=[recipient.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,75 @@
+"""Celery tasks: thin interfaces to the services (explicit names, ids and JSON primitives).
+
+Every task here is idempotent, so it is acknowledged late and re-queued if its worker dies
+(``acks_late`` + ``reject_on_worker_lost``). Retries are bounded, with backoff far below the
+broker's visibility timeout, and nothing is scheduled ahead with ETAs.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from .services import alert_digests_send, compliance_run, requested_evaluations_run
+
+_IDEMPOTENT = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+def _summary(result) -> dict[str, object]:
+    return {
+        "as_of": result.as_of.isoformat(),
+        "clauses": len(result.evaluations),
+        "alerts_opened": result.alerts_opened,
+        "alerts_resolved": result.alerts_resolved,
+    }
+
+
+@shared_task(name="contracts.evaluate_all", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+def evaluate_all(as_of: str | None = None) -> dict[str, object]:
+    """Nightly: evaluate every active contract, snapshot, raise and resolve alerts."""
+    result = compliance_run(as_of=_as_of(as_of))
+    send_alert_digests.delay()
+    return _summary(result)
+
+
+@shared_task(name="contracts.evaluate_contract", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+def evaluate_contract(contract_id: int, as_of: str | None = None) -> dict[str, object]:
+    """Re-evaluate one contract after a report was submitted, approved or rejected."""
+    result = requested_evaluations_run(as_of=_as_of(as_of), contract_ids=[contract_id])
+    send_alert_digests.delay()
+    return _summary(result)
+
+
+@shared_task(name="contracts.evaluate_requested", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+def evaluate_requested() -> dict[str, object]:
+    """Every few minutes: evaluate contracts whose re-evaluation could not be queued."""
+    result = requested_evaluations_run(as_of=timezone.localdate())
+    if result.evaluations:
+        send_alert_digests.delay()
+    return _summary(result)
+
+
+@shared_task(
+    name="contracts.send_alert_digests",
+    autoretry_for=(*_DATABASE_ERRORS, smtplib.SMTPException, ConnectionError, TimeoutError),
+    **_IDEMPOTENT,
+)
+def send_alert_digests() -> int:
+    """Send every recipient one digest of their new alerts; safe to run anywhere, any time."""
+    return alert_digests_send()

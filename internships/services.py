@@ -1,0 +1,125 @@
+"""Writes of the internships app: report transitions (DESIGN.md §3, §8).
+
+Each transition locks the report, checks that it is legal, and marks the contract for
+re-evaluation in the same transaction; after commit it asks a worker to re-evaluate at once. If
+the broker is unreachable the submission still succeeds: the mark stays, and the periodic
+``contracts.evaluate_requested`` job evaluates it (nothing is lost).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.services import contract_evaluation_request
+from core.roles import OFFICERS
+
+from .choices import ReportStatus
+from .models import PlacementReport, RowDates, row_errors
+
+logger = logging.getLogger(__name__)
+
+
+class TransitionError(Exception):
+    """The report's status does not allow this transition (the API answers 409)."""
+
+
+def _enqueue_evaluation(contract_id: int) -> None:
+    from contracts.tasks import evaluate_contract
+
+    try:
+        evaluate_contract.apply_async(args=[contract_id], retry=False)
+    except Exception:
+        logger.warning(
+            "Broker unreachable: contract %s will be evaluated by the next scheduled run.",
+            contract_id,
+            exc_info=True,
+        )
+
+
+def _after_transition(report: PlacementReport) -> None:
+    contract_evaluation_request(contract_id=report.contract_id)
+    transaction.on_commit(partial(_enqueue_evaluation, report.contract_id), robust=True)
+
+
+def _is_officer(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=OFFICERS).exists()
+
+
+def _locked(report: PlacementReport) -> PlacementReport:
+    return PlacementReport.objects.select_for_update().select_related("contract").get(pk=report.pk)
+
+
+def report_submit(*, report: PlacementReport, user) -> PlacementReport:
+    """The contractor sends a draft (or a corrected rejected report) for review."""
+    with transaction.atomic():
+        report = _locked(report)
+        membership = getattr(user, "contractor_membership", None)
+        if not user.is_superuser and (
+            membership is None or membership.contractor_id != report.contract.contractor_id
+        ):
+            raise PermissionDenied(_("Only the contractor's own users can submit its reports."))
+        if report.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+            raise TransitionError(
+                _("Only a draft or rejected report can be submitted; this one is %(status)s.")
+                % {"status": report.get_status_display()}
+            )
+        report.full_clean(exclude=["status"])
+        errors = row_errors(report, [RowDates.of(row) for row in report.rows.all()])
+        if errors:
+            raise ValidationError(
+                [
+                    _("Row %(row)s: %(message)s") % {"row": i + 1, "message": m}
+                    for i, _f, m in errors
+                ]
+            )
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_by = user
+        report.submitted_at = timezone.now()
+        try:
+            with transaction.atomic():
+                report.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
+        except IntegrityError:
+            raise TransitionError(
+                _("This contract already has a report for this period.")
+            ) from None
+        _after_transition(report)
+    return report
+
+
+def _review(*, report: PlacementReport, user, status: str, comment: str) -> PlacementReport:
+    with transaction.atomic():
+        report = _locked(report)
+        if not _is_officer(user):
+            raise PermissionDenied(_("Only procurement officers can review reports."))
+        if report.status != ReportStatus.SUBMITTED:
+            raise TransitionError(
+                _("Only a submitted report can be reviewed; this one is %(status)s.")
+                % {"status": report.get_status_display()}
+            )
+        report.status = status
+        report.reviewed_by = user
+        report.reviewed_at = timezone.now()
+        report.review_comment = comment
+        report.save(
+            update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"]
+        )
+        _after_transition(report)
+    return report
+
+
+def report_approve(*, report: PlacementReport, user, comment: str = "") -> PlacementReport:
+    """An officer approves a submitted report: its rows now count as verified."""
+    return _review(report=report, user=user, status=ReportStatus.APPROVED, comment=comment)
+
+
+def report_reject(*, report: PlacementReport, user, comment: str) -> PlacementReport:
+    """An officer rejects a submitted report; the comment tells the contractor what to fix."""
+    if not (comment or "").strip():
+        raise ValidationError({"review_comment": _("Say why the report is rejected.")})
+    return _review(report=report, user=user, status=ReportStatus.REJECTED, comment=comment.strip())

@@ -1,0 +1,288 @@
+"""The production path (database → selectors → engine) against a brute-force evaluator.
+
+The brute force walks every day of every row and knows nothing of the SQL or of the engine's
+formulas; it only restates DESIGN.md §4 in the most literal way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contracts.choices import ClauseStatus, Metric
+from contracts.models import ClauseMilestone, Contract, SocialClause, TargetGroup
+from contracts.selectors import evaluate_clauses
+from internships.choices import ReportStatus
+from internships.models import PlacementReport, PlacementRow
+from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
+
+GROUPS = ["long_term_unemployed", "newly_arrived", "foreign_born_women", "youth"]
+
+
+def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
+    start, due = clause["start"], clause["due"]
+    window_end = min(due, as_of)
+    totals = {}
+    for name, statuses in (("reported", {"submitted", "approved"}), ("verified", {"approved"})):
+        days_by_person: dict[str, int] = defaultdict(int)
+        hours = Fraction(0)
+        for row in rows:
+            if row["status"] not in statuses:
+                continue
+            if clause["groups"] and row["group"] not in clause["groups"]:
+                continue
+            length = (row["end"] - row["start"]).days + 1
+            day = row["start"]
+            while day <= row["end"]:
+                if start <= day <= window_end:
+                    days_by_person[row["person"]] += 1
+                    hours += Fraction(row["hours"]) / length
+                day += timedelta(days=1)
+        if clause["metric"] == "placement_weeks":
+            totals[name] = Fraction(sum(days_by_person.values()), 7)
+        elif clause["metric"] == "hours":
+            totals[name] = hours
+        else:
+            minimum = Fraction(clause["min_weeks"])
+            totals[name] = Fraction(
+                sum(1 for d in days_by_person.values() if d > 0 and Fraction(d, 7) >= minimum)
+            )
+    target = Fraction(clause["target"])
+    if as_of >= due:
+        expected = target
+    elif clause["milestones"]:
+        passed = [value for when, value in clause["milestones"] if when <= as_of]
+        expected = Fraction(passed[-1]) if passed else Fraction(0)
+    else:
+        elapsed = min(max((as_of - start).days, 0), (due - start).days)
+        expected = target * Fraction(elapsed, (due - start).days)
+    reported = totals["reported"]
+    if reported >= target:
+        status = "met"
+    elif as_of > due:
+        status = "breached"
+    elif as_of < start:
+        status = "not_started"
+    elif reported >= expected:
+        status = "on_track"
+    elif reported >= expected * (1 - Fraction(clause["tolerance"]) / 100):
+        status = "at_risk"
+    else:
+        status = "behind"
+    return {
+        "expected": _round(expected),
+        "reported": _round(reported),
+        "verified": _round(totals["verified"]),
+        "status": status,
+    }
+
+
+def _round(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+
+
+CONTRACT_START = date(2024, 1, 1)
+CONTRACT_END = date(2024, 12, 31)
+QUARTERS = [
+    (date(2024, 1, 1), date(2024, 3, 31)),
+    (date(2024, 4, 1), date(2024, 6, 30)),
+    (date(2024, 7, 1), date(2024, 9, 30)),
+    (date(2024, 10, 1), date(2024, 12, 31)),
+]
+
+
+@st.composite
+def scenarios(draw):
+    clauses = []
+    for _ in range(draw(st.integers(1, 3))):
+        start = CONTRACT_START + timedelta(days=draw(st.integers(0, 200)))
+        due = start + timedelta(days=draw(st.integers(1, (CONTRACT_END - start).days)))
+        milestones = []
+        if draw(st.booleans()):
+            span = (due - start).days
+            offsets = sorted(draw(st.sets(st.integers(0, span), min_size=1, max_size=3)))
+            values = sorted(
+                draw(st.lists(st.integers(0, 20), min_size=len(offsets), max_size=len(offsets)))
+            )
+            milestones = [
+                (start + timedelta(days=o), v) for o, v in zip(offsets, values, strict=True)
+            ]
+        clauses.append(
+            {
+                "metric": draw(st.sampled_from(Metric.values)),
+                "target": Decimal(draw(st.integers(1, 40))),
+                "start": start,
+                "due": due,
+                "min_weeks": Decimal(draw(st.sampled_from(["0", "1", "2.5", "4"]))),
+                "tolerance": Decimal(draw(st.sampled_from(["0", "10", "25", "100"]))),
+                "groups": draw(st.sets(st.sampled_from(GROUPS), max_size=2)),
+                "milestones": milestones,
+            }
+        )
+    reports = []
+    for index, (period_start, period_end) in enumerate(QUARTERS):
+        statuses = draw(st.lists(st.sampled_from(ReportStatus.values), max_size=2))
+        # at most one non-rejected report per period
+        kept = [s for s in statuses if s == "rejected"] + [s for s in statuses if s != "rejected"][
+            :1
+        ]
+        for status in kept:
+            rows = []
+            for person in draw(st.lists(st.sampled_from("ABCDE"), max_size=4)):
+                offset = draw(st.integers(0, (period_end - period_start).days))
+                start = period_start + timedelta(days=offset)
+                end = start + timedelta(days=draw(st.integers(0, (period_end - start).days)))
+                if any(
+                    r["person"] == person and r["start"] <= end and start <= r["end"] for r in rows
+                ):
+                    continue
+                weeks = -(-((end - start).days + 1) // 7)
+                rows.append(
+                    {
+                        "person": person,
+                        "group": draw(st.sampled_from(GROUPS)),
+                        "start": start,
+                        "end": end,
+                        "hours": Decimal(draw(st.integers(0, 60 * weeks * 100))) / 100,
+                        "status": status,
+                    }
+                )
+            reports.append((index, status, rows))
+    as_of = CONTRACT_START + timedelta(days=draw(st.integers(-30, 420)))
+    return clauses, reports, as_of
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=scenarios())
+def test_database_path_agrees_with_brute_force(scenario):
+    clauses, reports, as_of = scenario
+    with transaction.atomic():
+        contract = ContractFactory(start_date=CONTRACT_START, end_date=CONTRACT_END)
+        saved = []
+        for spec in clauses:
+            clause = SocialClauseFactory(
+                contract=contract,
+                metric=spec["metric"],
+                target=spec["target"],
+                start_date=spec["start"],
+                due_date=spec["due"],
+                min_placement_weeks=spec["min_weeks"],
+                tolerance_pct=spec["tolerance"],
+                target_groups=list(spec["groups"]),
+            )
+            for when, value in spec["milestones"]:
+                ClauseMilestone.objects.create(clause=clause, date=when, cumulative_target=value)
+            saved.append((clause, spec))
+        groups = {group.code: group for group in TargetGroup.objects.all()}
+        all_rows = []
+        for index, status, rows in reports:
+            report = ReportFactory(
+                contract=contract,
+                period_start=QUARTERS[index][0],
+                period_end=QUARTERS[index][1],
+                status=status,
+            )
+            PlacementRow.objects.bulk_create(
+                PlacementRow(
+                    report=report,
+                    participant_ref=row["person"],
+                    target_group=groups[row["group"]],
+                    start_date=row["start"],
+                    end_date=row["end"],
+                    hours=row["hours"],
+                )
+                for row in rows
+            )
+            all_rows += rows
+
+        results = {
+            item.clause.id: item.evaluation
+            for item in evaluate_clauses(
+                as_of=as_of, contracts=Contract.objects.filter(pk=contract.pk)
+            )
+        }
+        for clause, spec in saved:
+            expected = brute_force(spec, all_rows, as_of)
+            evaluation = results[clause.id]
+            actual = {
+                "expected": evaluation.expected,
+                "reported": evaluation.reported,
+                "verified": evaluation.verified,
+                "status": evaluation.status,
+            }
+            assert actual == expected, (spec, as_of)
+        transaction.set_rollback(True)
+
+
+def _world(contracts: int) -> None:
+    """``contracts`` contracts with three clauses (one per metric) and a report with rows."""
+    for _ in range(contracts):
+        contract = ContractFactory()
+        for metric in Metric.values:
+            clause = SocialClauseFactory(contract=contract, metric=metric, target_groups=["youth"])
+            ClauseMilestone.objects.create(
+                clause=clause, date=date(2024, 6, 30), cumulative_target=2
+            )
+        report = ReportFactory(contract=contract, status=ReportStatus.APPROVED)
+        RowFactory.create_batch(3, report=report)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contracts", [2, 25])
+def test_evaluating_every_clause_takes_five_queries_whatever_the_size(
+    contracts, django_assert_num_queries
+):
+    _world(contracts)
+
+    with django_assert_num_queries(5):
+        evaluations = evaluate_clauses(as_of=date(2024, 9, 1))
+
+    assert len(evaluations) == 3 * contracts
+    assert {item.evaluation.status for item in evaluations} <= set(ClauseStatus.values)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("contracts", [2, 25])
+def test_a_full_compliance_run_takes_a_constant_number_of_queries(
+    contracts, django_assert_max_num_queries
+):
+    from contracts.services import compliance_run
+
+    _world(contracts)
+    Contract.objects.update(status="active")
+
+    with django_assert_max_num_queries(17):
+        result = compliance_run(as_of=date(2024, 9, 1))
+
+    assert result.snapshots == 3 * contracts
+
+
+@pytest.mark.django_db
+def test_rows_of_other_contracts_and_unsaved_statuses_do_not_leak_between_clauses():
+    first = SocialClauseFactory(metric=Metric.PLACEMENT_WEEKS, target=100)
+    second = SocialClauseFactory(metric=Metric.PLACEMENT_WEEKS, target=100)
+    report = ReportFactory(contract=first.contract, status=ReportStatus.SUBMITTED)
+    RowFactory(report=report, start_date=date(2024, 1, 1), end_date=date(2024, 1, 14))
+
+    results = {item.clause.id: item.evaluation for item in evaluate_clauses(as_of=date(2024, 3, 1))}
+
+    assert results[first.id].reported == Decimal("2.00")
+    assert results[first.id].verified == Decimal("0.00")
+    assert results[second.id].reported == Decimal("0.00")
+    assert PlacementReport.objects.count() == 1
+    assert SocialClause.objects.count() == 2
