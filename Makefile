@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test venv lint migrate demo translations clean
+.PHONY: run test venv lint migrate demo translations sysdeps clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,7 @@ migrate: venv
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py evaluate_compliance > /dev/null
 
 run: translations demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runstack --addr $(ADDR)
@@ -34,7 +35,14 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint translations
+# GNU gettext (xgettext) lets the tests check that every string in the code is translated.
+sysdeps:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else echo "Install GNU gettext (apt-get install gettext) for the translation check."; fi; }
+
+test: sysdeps lint translations
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .choices import AlertState
 from .models import (
@@ -155,7 +156,11 @@ class AlertAdmin(admin.ModelAdmin):
         for alert in queryset.filter(state=AlertState.OPEN):
             alert_acknowledge(alert=alert, user=request.user)
             done += 1
-        self.message_user(request, _("%(count)d alerts acknowledged.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d alert acknowledged.", "%(count)d alerts acknowledged.", done)
+            % {"count": done},
+        )
 
 
 @admin.register(AlertNotification)

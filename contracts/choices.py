@@ -6,6 +6,7 @@ without importing any model.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Metric(models.TextChoices):
@@ -21,7 +22,7 @@ class ReportingFrequency(models.TextChoices):
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("contract status", "active")
     COMPLETED = "completed", _("completed")
     TERMINATED = "terminated", _("terminated")
 
@@ -54,6 +55,6 @@ class AlertKind(models.TextChoices):
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("alert state", "open")
     ACKNOWLEDGED = "acknowledged", _("acknowledged")
     RESOLVED = "resolved", _("resolved")

@@ -603,4 +603,18 @@ def seed_demo(
                 groups=groups,
                 result=result,
             )
+        if plans:
+            _history(today, result)
     return result
+
+
+def _history(today: date, result: SeedResult) -> None:
+    """Month-end snapshots of the past two years, so trend charts have a history to draw."""
+    from contracts.selectors import evaluate_clauses
+    from contracts.services import snapshots_upsert
+
+    month_end = today.replace(day=1) - timedelta(days=1)
+    for _month in range(24):
+        evaluations = evaluate_clauses(as_of=month_end)
+        result.count("snapshots", snapshots_upsert(evaluations=evaluations, on=month_end))
+        month_end = month_end.replace(day=1) - timedelta(days=1)

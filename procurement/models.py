@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .validators import normalise_org_number, validate_org_number
 
@@ -95,7 +96,7 @@ class Procurement(models.Model):
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("procurement status", "open")
         AWARDED = "awarded", _("awarded")
         CLOSED = "closed", _("closed")
 

@@ -27,7 +27,7 @@ def test_health_check_reports_database_and_broker(client):
     assert response.json()["broker"] == "ok"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_the_heartbeat_through_the_broker(django_db_blocker):
     # Whichever broker is configured (Redis in CI, the file-system broker by default), a task
     # goes out through it, a real worker thread runs it, and its write reaches the database.
@@ -38,7 +38,7 @@ def test_a_real_worker_runs_the_heartbeat_through_the_broker(django_db_blocker):
     assert Heartbeat.objects.filter(name=WORKER_HEARTBEAT).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_round_trip_on_redis(redis_url):
     assert redis_url == settings.CELERY_BROKER_URL
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):

@@ -7,6 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.choices import ClauseStatus
 from contracts.models import Contract
@@ -30,7 +31,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="print only; store nothing")
 
-    def handle(self, *args, as_of: date | None, contract: list[int] | None, dry_run: bool, **_):
+    def handle(
+        self, *args, as_of: date | None, contract: list[int] | None, dry_run: bool, **options
+    ):
         as_of = as_of or timezone.localdate()
         if contract:
             scope = Contract.objects.filter(id__in=contract)
@@ -84,4 +87,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False))
             )
-        self.stdout.write(_("%(count)d clauses.") % {"count": len(rows)})
+        self.stdout.write(
+            ngettext("%(count)d clause.", "%(count)d clauses.", len(rows)) % {"count": len(rows)}
+        )
