@@ -7,7 +7,8 @@ def luhn_valid(digits: str) -> bool:
     Swedish numbers weight the first digit by 2, which for a 10-digit number is the same as the
     classic right-to-left algorithm.
     """
-    if not digits.isdigit():
+    # isdigit() alone also accepts e.g. superscripts, which int() cannot read.
+    if not (digits.isascii() and digits.isdigit()):
         return False
     total = 0
     for index, char in enumerate(reversed(digits)):

@@ -153,6 +153,9 @@ class PlacementRow(models.Model):
         if self.report_id and self.start_date and self.end_date:
             for _index, field, message in row_errors(self.report, [RowDates.of(self)]):
                 errors.setdefault(field, message)
+        # A refused reference is most likely a mistyped personnummer: it must not be sent to the
+        # database (where query logging would record it), and an overlap check on it means nothing.
+        if self.report_id and self.start_date and self.end_date and "participant_ref" not in errors:
             overlapping = (
                 self.report.rows.exclude(pk=self.pk)
                 .filter(

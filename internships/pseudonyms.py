@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +23,12 @@ from core.luhn import luhn_valid
 
 #: Prefix of every participant reference made from a personnummer.
 PSEUDONYM_PREFIX = "pn-"
-_PERSONNUMMER = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{4})$")
+_PERSONNUMMER = re.compile(
+    r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{4})$", re.ASCII
+)
+# Word processors and spreadsheets turn "-" into these; a number typed with one must still be
+# recognised, or it would be stored raw as if it were the contractor's own code.
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-")
 #: Samordningsnummer add 60 to the day of birth.
 _SAMORDNING_OFFSET = 60
 
@@ -44,9 +50,20 @@ def _invalid() -> ValidationError:
     return ValidationError(_("Not a valid Swedish personnummer."), code="invalid_personnummer")
 
 
+def _compact(value: str) -> str:
+    """``value`` with ASCII digits, "-" for any dash and no whitespace (non-breaking included),
+    so that every way of typing one number gives the same canonical form and pseudonym."""
+    value = unicodedata.normalize("NFKC", value or "").translate(_DASHES)
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in value
+        if not char.isspace()
+    )
+
+
 def looks_like_personnummer(value: str) -> bool:
     """True when ``value`` has the shape of a personnummer (whether or not it is valid)."""
-    return bool(_PERSONNUMMER.match(value.strip().replace(" ", "")))
+    return bool(_PERSONNUMMER.match(_compact(value)))
 
 
 def parse_personnummer(value: str, *, today: date | None = None) -> Personnummer:
@@ -56,7 +73,7 @@ def parse_personnummer(value: str, *, today: date | None = None) -> Personnummer
     (``+`` for people aged 100 or more). Checks the Luhn digit and that the date exists (a
     samordningsnummer's day + 60 accepted) and is not in the future.
     """
-    match = _PERSONNUMMER.match((value or "").strip().replace(" ", ""))
+    match = _PERSONNUMMER.match(_compact(value))
     if not match:
         raise _invalid()
     today = today or date.today()  # noqa: DTZ011 - a birth date is a local calendar date

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.luhn import luhn_valid
 
-_ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
+# ASCII digits only: "\d" also matches e.g. Arabic-Indic digits, which would slip past the unique
+# constraint as a second spelling of the same number.
+_ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$", re.ASCII)
 
 
 def normalise_org_number(value: str) -> str:
