@@ -44,6 +44,7 @@ sysdeps:
 
 test: sysdeps lint translations
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 	$(BIN)/python -m pytest
 
 clean:

@@ -12,12 +12,13 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
+from core.roles import contractor_id_of, sees_everything
 from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
-from .choices import ContractStatus
+from .choices import AlertKind, ContractStatus
 from .compliance import ClauseTerms, Evaluation, evaluate_totals
-from .models import ClauseMilestone, Contract, SocialClause
+from .models import Alert, ClauseMilestone, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
 from .totals import ClauseTotals, clause_totals
 
@@ -119,3 +120,45 @@ def contract_schedules(
 def active_contracts() -> QuerySet[Contract]:
     """Contracts the scheduled jobs look after."""
     return Contract.objects.filter(status=ContractStatus.ACTIVE).order_by("id")
+
+
+def contract_list(*, user) -> QuerySet[Contract]:
+    """Every contract for staff; a contractor user sees its own (DESIGN.md §8)."""
+    contracts = (
+        Contract.objects.select_related("procurement", "contractor", "district")
+        .prefetch_related("managers")
+        .order_by("reference", "id")
+    )
+    if sees_everything(user):
+        return contracts
+    contractor_id = contractor_id_of(user)
+    return contracts.filter(contractor_id=contractor_id) if contractor_id else contracts.none()
+
+
+def clause_list(*, user) -> QuerySet[SocialClause]:
+    """Clauses of the contracts ``user`` may see, with their groups and milestones."""
+    return (
+        SocialClause.objects.filter(contract__in=contract_list(user=user).values("id"))
+        .select_related("contract")
+        .prefetch_related(
+            "target_groups",
+            Prefetch("milestones", queryset=ClauseMilestone.objects.order_by("date")),
+        )
+        .order_by("contract__reference", "id")
+    )
+
+
+def alert_list(*, user) -> QuerySet[Alert]:
+    """Staff see every alert; a contractor user the report alerts of its own contracts."""
+    alerts = Alert.objects.select_related("contract", "clause", "acknowledged_by").order_by(
+        "-created_at", "-id"
+    )
+    if sees_everything(user):
+        return alerts
+    contractor_id = contractor_id_of(user)
+    if contractor_id is None:
+        return alerts.none()
+    return alerts.filter(
+        contract__contractor_id=contractor_id,
+        kind__in=[AlertKind.REPORT_DUE_SOON, AlertKind.REPORT_OVERDUE],
+    )

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -27,7 +27,15 @@ from core.roles import MANAGERS, OFFICERS
 from procurement.models import ContractorMembership
 
 from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
-from .models import Alert, AlertNotification, ClauseSnapshot, Contract
+from .models import (
+    Alert,
+    AlertNotification,
+    ClauseMilestone,
+    ClauseSnapshot,
+    Contract,
+    SocialClause,
+    milestone_errors,
+)
 from .schedule import ScheduleEntry
 from .selectors import ClauseEvaluation, active_contracts, contract_schedules, evaluate_clauses
 
@@ -326,3 +334,37 @@ def _digest_message(recipient, alerts: list[Alert]) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def clause_save(
+    *,
+    clause: SocialClause,
+    target_groups: list | None = None,
+    milestones: list[dict] | None = None,
+) -> SocialClause:
+    """Validate and save a clause with its target groups and (complete list of) milestones."""
+    clause.full_clean()
+    if milestones is not None:
+        pairs = [(item["date"], item["cumulative_target"]) for item in milestones]
+        errors = milestone_errors(clause, pairs)
+        if errors:
+            raise ValidationError(
+                {
+                    "milestones": [
+                        _("Milestone %(number)d, %(field)s: %(message)s")
+                        % {"number": index + 1, "field": field, "message": message}
+                        for index, field, message in errors
+                    ]
+                }
+            )
+    with transaction.atomic():
+        clause.save()
+        if target_groups is not None:
+            clause.target_groups.set(target_groups)
+        if milestones is not None:
+            clause.milestones.all().delete()
+            ClauseMilestone.objects.bulk_create(
+                ClauseMilestone(clause=clause, date=when, cumulative_target=value)
+                for when, value in pairs
+            )
+    return clause

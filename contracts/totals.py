@@ -6,9 +6,10 @@ returns a few numbers per clause, which :func:`contracts.compliance.evaluate_tot
 evaluation. The same rule in Python (:func:`contracts.compliance.metric_total`) is the reference;
 property tests compare the two.
 
-Exactness: day counts are integers. Hours are summed as ``Σ hours × overlap_days`` per clause and
-row length, so the only division happens in Python with fractions; on SQLite, which sums decimals
-as floats, the sums are rounded back to the 2 decimals they exactly have.
+Exactness: day counts are integers. Hours of rows wholly inside the window are summed as they are,
+those of rows cut by the window as ``Σ hours × overlap_days`` per clause and row length, so the
+only division happens in Python with fractions; on SQLite, which sums decimals as floats, the sums
+are rounded back to the 2 decimals they exactly have.
 """
 
 from __future__ import annotations
@@ -52,15 +53,20 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
         def days(later: str, earlier: str) -> str:
             return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
+    # Target groups are joined, not tested with EXISTS subqueries: a hashed subplan per row misled
+    # PostgreSQL's planner (costs ~100x too high, which switched on JIT compilation) and is
+    # parallel-restricted, so the filter ran in the leader alone. The m2m table is unique per
+    # (clause, group), so the row join never duplicates a row; ``limited`` is counted per clause.
     hits = f"""
         WITH windows AS (
             SELECT c.id AS clause_id, c.contract_id, c.metric, c.min_placement_weeks,
                    c.start_date AS ws,
                    CASE WHEN c.due_date < %(as_of)s THEN c.due_date ELSE %(as_of)s END AS we,
-                   EXISTS (SELECT 1 FROM {_TARGET_GROUPS} g WHERE g.socialclause_id = c.id)
-                       AS limited
+                   COUNT(limits.id) > 0 AS limited
             FROM contracts_socialclause c
+            LEFT JOIN {_TARGET_GROUPS} limits ON limits.socialclause_id = c.id
             WHERE c.contract_id IN ({contracts_sql}) AND c.start_date <= %(as_of)s
+            GROUP BY c.id, c.contract_id, c.metric, c.min_placement_weeks, c.start_date, c.due_date
         ),
         hits AS (
             SELECT w.clause_id, w.metric, w.min_placement_weeks, r.participant_ref, r.hours,
@@ -72,20 +78,25 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
             JOIN internships_placementreport rep
                  ON rep.contract_id = w.contract_id AND rep.status IN (%(submitted)s, %(approved)s)
             JOIN internships_placementrow r ON r.report_id = rep.id
+            LEFT JOIN {_TARGET_GROUPS} g
+                 ON g.socialclause_id = w.clause_id AND g.targetgroup_id = r.target_group_id
             WHERE r.end_date >= w.ws AND r.start_date <= w.we
-              AND (NOT w.limited OR EXISTS (
-                   SELECT 1 FROM {_TARGET_GROUPS} g
-                   WHERE g.socialclause_id = w.clause_id AND g.targetgroup_id = r.target_group_id))
+              AND (NOT w.limited OR g.id IS NOT NULL)
         )
     """
+    # A row wholly inside the window counts all its hours (divisor 1); only rows cut by the window
+    # are grouped by their length, the divisor of their pro rata hours. Weeks need no divisor.
+    # So a clause has one group plus one per length of a cut row, not one per row length.
     sums = (
         hits
         + """
-        SELECT clause_id, metric, d,
-               SUM(o), SUM(o * approved), SUM(r_hours_o), SUM(r_hours_o * approved)
-        FROM (SELECT clause_id, metric, d, o, approved, hours * o AS r_hours_o FROM hits
-              WHERE metric <> %(placements)s) AS t
-        GROUP BY clause_id, metric, d
+        SELECT clause_id, metric, divisor,
+               SUM(o), SUM(o * approved), SUM(counted_hours), SUM(counted_hours * approved)
+        FROM (SELECT clause_id, metric, o, approved,
+                     CASE WHEN metric = %(hours)s AND o < d THEN d ELSE 1 END AS divisor,
+                     CASE WHEN o < d THEN hours * o ELSE hours END AS counted_hours
+              FROM hits WHERE metric <> %(placements)s) AS t
+        GROUP BY clause_id, metric, divisor
         """
     )
     placements = (
@@ -132,15 +143,16 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
         "approved": ReportStatus.APPROVED.value,
         "submitted": ReportStatus.SUBMITTED.value,
         "placements": Metric.PLACEMENTS.value,
+        "hours": Metric.HOURS.value,
     }
     totals: dict[int, ClauseTotals] = defaultdict(ClauseTotals)
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
-        for clause_id, metric, row_days, rep_o, ver_o, rep_ho, ver_ho in cursor.fetchall():
+        for clause_id, metric, divisor, rep_o, ver_o, rep_hours, ver_hours in cursor.fetchall():
             total = totals[clause_id]
             if metric == Metric.HOURS:
-                total.reported += _exact(rep_ho) / int(row_days)
-                total.verified += _exact(ver_ho) / int(row_days)
+                total.reported += _exact(rep_hours) / int(divisor)
+                total.verified += _exact(ver_hours) / int(divisor)
             else:
                 total.reported += Fraction(int(rep_o), DAYS_PER_WEEK)
                 total.verified += Fraction(int(ver_o), DAYS_PER_WEEK)

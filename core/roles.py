@@ -26,3 +26,31 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
     if user.is_superuser:
         roles.append("superuser")
     return sorted(roles)
+
+
+def _in_group(user, name: str) -> bool:
+    # Cached on the user object: a request asks this many times.
+    cache = getattr(user, "_group_names", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        user._group_names = cache
+    return name in cache
+
+
+def is_officer(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or _in_group(user, OFFICERS))
+
+
+def is_manager(user) -> bool:
+    return user.is_authenticated and _in_group(user, MANAGERS)
+
+
+def sees_everything(user) -> bool:
+    """Officers, managers and superusers read all contracts (DESIGN.md §8)."""
+    return user.is_authenticated and (user.is_superuser or is_officer(user) or is_manager(user))
+
+
+def contractor_id_of(user) -> int | None:
+    """The contractor a contractor user reports for, or None."""
+    membership = getattr(user, "contractor_membership", None) if user.is_authenticated else None
+    return membership.contractor_id if membership else None

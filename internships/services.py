@@ -20,7 +20,7 @@ from contracts.services import contract_evaluation_request
 from core.roles import OFFICERS
 
 from .choices import ReportStatus
-from .models import PlacementReport, RowDates, row_errors
+from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +123,42 @@ def report_reject(*, report: PlacementReport, user, comment: str) -> PlacementRe
     if not (comment or "").strip():
         raise ValidationError({"review_comment": _("Say why the report is rejected.")})
     return _review(report=report, user=user, status=ReportStatus.REJECTED, comment=comment.strip())
+
+
+def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> PlacementReport:
+    """Create or edit a draft report and replace its rows (complete list) in one transaction.
+
+    Only drafts (and rejected reports being corrected) can be edited; ``rows`` are already
+    validated one by one and together (``row_errors``) by the caller's serializer.
+    """
+    with transaction.atomic():
+        if report.pk:
+            current = _locked(report)
+            if current.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+                raise TransitionError(
+                    _("A %(status)s report cannot be edited.")
+                    % {"status": current.get_status_display()}
+                )
+        report.full_clean(exclude=["status"])
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"period_start": _("This contract already has a report for this period.")}
+            ) from None
+        if rows is not None:
+            report.rows.all().delete()
+            PlacementRow.objects.bulk_create(PlacementRow(report=report, **row) for row in rows)
+    return report
+
+
+def report_delete(*, report: PlacementReport, user) -> None:
+    """A contractor discards a draft; anything sent for review is kept."""
+    current = _locked(report)
+    if current.status != ReportStatus.DRAFT:
+        raise TransitionError(
+            _("Only a draft can be deleted; this one is %(status)s.")
+            % {"status": current.get_status_display()}
+        )
+    current.delete()
