@@ -223,13 +223,14 @@ def _round_to_ore(value: Fraction) -> Decimal:
     Done in integers rather than through a Decimal context so that no intermediate step can lose
     precision, whatever the size of the value.
     """
-    hundredths = abs(value) * 100
-    whole, remainder = divmod(hundredths.numerator, hundredths.denominator)
-    if 2 * remainder >= hundredths.denominator:
+    # Plain integers on numerator and denominator: no intermediate Fraction (and its gcd) is
+    # made, which matters when every clause of a large portfolio is evaluated.
+    numerator, denominator = value.numerator, value.denominator
+    whole, remainder = divmod(abs(numerator) * 100, denominator)
+    if 2 * remainder >= denominator:
         whole += 1
-    signed_whole = -whole if value < 0 else whole
-    # A Decimal built from a string is exact at any size; scaleb() would round to 28 digits.
-    return Decimal(f"{signed_whole}e-2")
+    # A Decimal built from a tuple is exact at any size; scaleb() would round to 28 digits.
+    return Decimal((1 if numerator < 0 else 0, tuple(map(int, str(whole))), -2))
 
 
 def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) -> Evaluation:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
@@ -64,17 +65,48 @@ def evaluate_clauses(
 ) -> list[ClauseEvaluation]:
     """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``.
 
-    Five queries however many contracts, clauses and rows: clauses, their target groups and
-    milestones, and two aggregates over the rows (:mod:`contracts.totals`).
+    Five queries however many contracts, clauses and rows: two aggregates over the rows
+    (:mod:`contracts.totals`), the clauses, their target groups and their milestones. The last
+    two are read as plain values rather than prefetched: building tens of thousands of related
+    model objects would cost more than the whole SQL side (see docs/PERFORMANCE.md).
     """
     contracts = Contract.objects.all() if contracts is None else contracts
     totals = clause_totals(contracts, as_of=as_of)
+    in_scope = {"clause__contract__in": contracts.values("id")}
+    groups: dict[int, set[str]] = defaultdict(set)
+    for clause_id, code in SocialClause.target_groups.through.objects.filter(
+        socialclause__contract__in=contracts.values("id")
+    ).values_list("socialclause_id", "targetgroup__code"):
+        groups[clause_id].add(code)
+    milestones: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for clause_id, when, cumulative in (
+        ClauseMilestone.objects.filter(**in_scope)
+        .order_by("clause_id", "date")
+        .values_list("clause_id", "date", "cumulative_target")
+    ):
+        milestones[clause_id].append((when, cumulative))
+    clauses = (
+        SocialClause.objects.filter(contract__in=contracts.values("id"))
+        .select_related("contract")
+        .order_by("contract__reference", "id")
+    )
     empty = ClauseTotals()
     evaluations = []
-    for clause in clauses_for_evaluation(contracts):
+    for clause in clauses:
         total = totals.get(clause.id, empty)
+        terms = ClauseTerms(
+            metric=clause.metric,
+            target=clause.target,
+            start_date=clause.start_date,
+            due_date=clause.due_date,
+            min_placement_weeks=clause.min_placement_weeks,
+            tolerance_pct=clause.tolerance_pct,
+            penalty_per_unit_sek=clause.penalty_per_unit_sek,
+            target_groups=frozenset(groups.get(clause.id, ())),
+            milestones=tuple(milestones.get(clause.id, ())),
+        )
         evaluation = evaluate_totals(
-            clause_terms(clause), reported=total.reported, verified=total.verified, as_of=as_of
+            terms, reported=total.reported, verified=total.verified, as_of=as_of
         )
         evaluations.append(ClauseEvaluation(clause, evaluation))
     return evaluations
