@@ -18,6 +18,7 @@ router.register("clauses", contract_views.ClauseViewSet, basename="clause")
 router.register("reports", internship_views.ReportViewSet, basename="report")
 router.register("alerts", contract_views.AlertViewSet, basename="alert")
 router.register("compliance", contract_views.ComplianceViewSet, basename="compliance")
+router.register("ocds/contracts", contract_views.OCDSContractViewSet, basename="ocds-contract")
 
 urlpatterns = [
     path("auth/token/", core_views.TokenView.as_view(), name="auth-token"),

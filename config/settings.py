@@ -237,6 +237,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ClauseStatusEnum": "contracts.choices.ClauseStatus",
         "ContractStatusEnum": "contracts.choices.ContractStatus",
@@ -245,6 +249,11 @@ SPECTACULAR_SETTINGS = {
         "ProcurementStatusEnum": "procurement.models.Procurement.Status",
     },
 }
+
+# --- Open data (OCDS export, DESIGN.md §7) ---------------------------------------------------
+OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-xxxxxx")
+OCDS_BUYER_NAME = env.str("OCDS_BUYER_NAME", default="Vätterhem")
+OCDS_BUYER_ORG_NUMBER = env.str("OCDS_BUYER_ORG_NUMBER", default="")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -129,7 +130,10 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
 
     Clauses with nothing counted are absent (their totals are zero).
     """
-    contracts_sql, contracts_params = contracts.values("id").query.sql_with_params()
+    try:
+        contracts_sql, contracts_params = contracts.values("id").query.sql_with_params()
+    except EmptyResultSet:  # e.g. Contract.objects.none() for a user who may see nothing
+        return {}
     # The contracts subquery comes with positional parameters; name them like the others.
     params: dict[str, object] = {f"contract_{i}": value for i, value in enumerate(contracts_params)}
     named = iter(f"%(contract_{i})s" for i in range(len(contracts_params)))

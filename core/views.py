@@ -47,3 +47,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest):
     """Until the portal and dashboard exist, everyone starts in the admin."""
     return redirect("admin:index")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None):
+    """404 for a URL that matches no route: in the API's JSON error format under /api/."""
+    from django.utils.translation import gettext
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

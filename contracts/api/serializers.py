@@ -1,8 +1,14 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contracts.choices import ClauseStatus
+from contracts.choices import ClauseStatus, Metric
+from contracts.exports import SEPARATORS
 from contracts.models import Alert, ClauseMilestone, Contract, SocialClause, TargetGroup
 from core.api.serializers import CleanModelSerializer
+from internships.choices import ReportStatus
+
+#: The largest id a database column can hold (64-bit); a bigger number is a 400, not a 500.
+MAX_ID = 2**63 - 1
 
 
 class TargetGroupSerializer(serializers.ModelSerializer):
@@ -124,6 +130,55 @@ class ScheduleEntrySerializer(serializers.Serializer):
 
 class AsOfSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False)
+
+
+class ComplianceQuerySerializer(AsOfSerializer):
+    """Filters of ``compliance/``: the JSON list and its file exports take the same ones."""
+
+    contract = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    contractor = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    district = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(choices=ClauseStatus.choices, required=False)
+    metric = serializers.ChoiceField(choices=Metric.choices, required=False)
+
+
+class SeparatorSerializer(serializers.Serializer):
+    sep = serializers.ChoiceField(
+        choices=[(sep, sep) for sep in SEPARATORS],
+        default=SEPARATORS[0],
+        help_text=(
+            "CSV only: ';' (default, with a decimal comma, as Swedish Excel expects) or ',' "
+            "(with a decimal point)."
+        ),
+    )
+
+
+class ComplianceListQuerySerializer(ComplianceQuerySerializer, SeparatorSerializer):
+    """``compliance/?format=json|csv|xlsx`` query parameters."""
+
+
+class RowExportQuerySerializer(SeparatorSerializer):
+    """``compliance/rows/?format=csv|xlsx`` query parameters."""
+
+    contract = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(choices=ReportStatus.choices, required=False)
+    period_start = serializers.DateField(
+        required=False, help_text="The reporting period that starts on this date."
+    )
+    period_from = serializers.DateField(
+        required=False, help_text="Reports whose period ends on or after this date."
+    )
+    period_to = serializers.DateField(
+        required=False, help_text="Reports whose period starts on or before this date."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs.get("period_from"), attrs.get("period_to")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"period_to": _("The end date must not be before the start date.")}
+            )
+        return attrs
 
 
 class AlertSerializer(serializers.ModelSerializer):

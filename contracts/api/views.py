@@ -3,22 +3,27 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from contracts import selectors, services
-from contracts.choices import ClauseStatus, Metric
+from contracts import exports, ocds, selectors, services
 from core.api.permissions import OfficerWritesOthersRead
 
 from .serializers import (
     AlertSerializer,
     AsOfSerializer,
     ClauseSerializer,
+    ComplianceListQuerySerializer,
     ContractSerializer,
     EvaluationSerializer,
+    RowExportQuerySerializer,
     ScheduleEntrySerializer,
     TargetGroupSerializer,
 )
@@ -57,7 +62,7 @@ class ContractViewSet(viewsets.ModelViewSet):
         return selectors.contract_list(user=self.request.user)
 
     @extend_schema(parameters=[AS_OF], responses=ScheduleEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def schedule(self, request, pk=None):
         """Every reporting period with its due date and state (DESIGN.md §5)."""
         as_of = _as_of(request)
@@ -65,7 +70,7 @@ class ContractViewSet(viewsets.ModelViewSet):
         return Response(ScheduleEntrySerializer([asdict(e) for e in entries], many=True).data)
 
     @extend_schema(parameters=[AS_OF], responses=EvaluationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def compliance(self, request, pk=None):
         """Where each clause of the contract stands (DESIGN.md §4)."""
         as_of = _as_of(request)
@@ -95,42 +100,149 @@ class ClauseViewSet(viewsets.ModelViewSet):
         serializer.save_with(services.clause_save, instance=serializer.instance)
 
 
-class ComplianceQuerySerializer(AsOfSerializer):
-    contract = serializers.IntegerField(required=False)
-    contractor = serializers.IntegerField(required=False)
-    district = serializers.IntegerField(required=False)
-    status = serializers.ChoiceField(choices=ClauseStatus.choices, required=False)
-    metric = serializers.ChoiceField(choices=Metric.choices, required=False)
+class FileExportMixin:
+    """For views that also answer as CSV or XLSX files (:mod:`contracts.exports`).
+
+    The file renderers only take part in content negotiation (so that ``?format=csv`` is not a
+    404); the view streams the file itself. Every ``Response`` such a view still returns (an
+    error: 400, 401, 404) is rendered as JSON, whatever format was asked for.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and isinstance(
+            getattr(response, "accepted_renderer", None), exports.FILE_RENDERERS
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
-class ComplianceViewSet(viewsets.GenericViewSet):
-    """Every clause the caller may see, evaluated as of ``as_of``, filterable."""
+def _file_responses(json_response=None) -> dict:
+    responses = {
+        (200, exports.CSV_MEDIA_TYPE): OpenApiResponse(
+            OpenApiTypes.STR,
+            description="JSON, or the file as an attachment (CSV: UTF-8 with BOM, streamed).",
+        ),
+        (200, exports.XLSX_MEDIA_TYPE): OpenApiResponse(
+            OpenApiTypes.BINARY, description="Excel workbook, as an attachment."
+        ),
+    }
+    if json_response is not None:
+        responses = {(200, "application/json"): json_response, **responses}
+    return responses
+
+
+class ComplianceViewSet(FileExportMixin, viewsets.GenericViewSet):
+    """Every clause the caller may see, evaluated as of ``as_of``, filterable.
+
+    ``?format=csv`` or ``?format=xlsx`` gives the same figures as a file (all of them, not a
+    page); ``rows/`` gives the placement-report rows as a file.
+    """
 
     serializer_class = EvaluationSerializer
     filter_backends: list = []
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, *exports.FILE_RENDERERS]
 
-    @extend_schema(parameters=[ComplianceQuerySerializer])
+    @extend_schema(
+        parameters=[ComplianceListQuerySerializer],
+        responses=_file_responses(EvaluationSerializer(many=True)),
+    )
     def list(self, request):
-        query = ComplianceQuerySerializer(data=request.query_params)
+        """Clause evaluations as JSON (paginated), or every one of them as a CSV or XLSX file."""
+        query = ComplianceListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        as_of = params.get("as_of") or timezone.localdate()
         contracts = selectors.contract_list(user=request.user)
         for name in ("contractor", "district"):
             if name in params:
                 contracts = contracts.filter(**{f"{name}_id": params[name]})
         if "contract" in params:
             contracts = contracts.filter(pk=params["contract"])
-        items = selectors.evaluate_clauses(
-            as_of=params.get("as_of") or timezone.localdate(), contracts=contracts
-        )
+        items = selectors.evaluate_clauses(as_of=as_of, contracts=contracts)
         rows = [
             EvaluationSerializer.row(item)
             for item in items
             if params.get("status", item.evaluation.status) == item.evaluation.status
             and params.get("metric", item.evaluation.metric) == item.evaluation.metric
         ]
+        export_format = request.accepted_renderer.format
+        if export_format in exports.FILE_FORMATS:
+            return exports.file_response(
+                export_format,
+                exports.COMPLIANCE_COLUMNS,
+                exports.compliance_values(rows),
+                basename=f"compliance-{as_of.isoformat()}",
+                title=_("Social clause compliance"),
+                sep=params["sep"],
+            )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(EvaluationSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[RowExportQuerySerializer], responses=_file_responses())
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="rows",
+        renderer_classes=[*exports.FILE_RENDERERS],
+        pagination_class=None,
+    )
+    def rows(self, request):
+        """The rows of the placement reports the caller may see, as a CSV (default) or XLSX file.
+
+        One line per row: report, contract reference, period, report status, participant
+        reference, target group code, dates, hours, role and notes.
+        """
+        query = RowExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        sep = params.pop("sep")
+        rows = exports.report_rows(user=request.user, **params)
+        return exports.file_response(
+            request.accepted_renderer.format,
+            [column for column, _path in exports.ROW_COLUMNS],
+            exports.report_row_values(rows),
+            basename=f"report-rows-{timezone.localdate().isoformat()}",
+            title=capfirst(_("placement rows")),
+            sep=sep,
+        )
+
+
+class OCDSContractViewSet(viewsets.GenericViewSet):
+    """A contract as an OCDS 1.1 release package (:mod:`contracts.ocds`)."""
+
+    filter_backends: list = []
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user)
+
+    @extend_schema(
+        parameters=[AS_OF],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=(
+                    "An OCDS 1.1 release package with one release for the contract, using the "
+                    "Sustainability and Metrics extensions: each clause's target as "
+                    "contracts[].agreedMetrics, what was reported per ended reporting period as "
+                    "contracts[].implementation.metrics[].observations."
+                ),
+            )
+        },
+    )
+    def retrieve(self, request, pk=None):
+        """The contract's OCDS release package, with delivery up to ``as_of`` (default today)."""
+        as_of = _as_of(request)
+        contract = self.get_object()
+        package = ocds.release_package(
+            contract,
+            ocds.contract_figures(contract, as_of=as_of),
+            uri=request.build_absolute_uri(),
+            published=timezone.now().replace(microsecond=0),
+        )
+        return Response(package)
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

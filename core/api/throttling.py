@@ -1,5 +1,8 @@
 """Per-user throttles. A throttled request answers 429 with ``Retry-After``."""
 
+import hashlib
+
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
@@ -25,9 +28,23 @@ class LoginRateThrottle(SimpleRateThrottle):
 
     scope = "login"
 
+    def get_ident(self, request) -> str:
+        # DRF trusts the whole X-Forwarded-For header unless NUM_PROXIES is set, so a client could
+        # send a new address with every guess and never be throttled. Without NUM_PROXIES, only
+        # the address the connection came from counts (behind a proxy: set NUM_PROXIES).
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR", "")
+        return super().get_ident(request)
+
     def get_cache_key(self, request, view) -> str:
-        username = str(request.data.get("username", "")).lower()[:150]
+        data = request.data
+        # The body may be any JSON value (a list, a number): the view answers that with a 400,
+        # and the throttle, which runs first, must not fail on it.
+        username = str(data.get("username", "") if hasattr(data, "get") else "").lower()[:150]
+        # Hashed: the username is whatever the client sent, and a cache key must stay short and
+        # free of spaces and control characters (memcached refuses them).
+        digest = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         return self.cache_format % {
             "scope": self.scope,
-            "ident": f"{self.get_ident(request)}:{username}",
+            "ident": f"{self.get_ident(request)}:{digest}",
         }

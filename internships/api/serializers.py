@@ -1,9 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
-from contracts.models import TargetGroup
+from contracts.models import Contract, TargetGroup
 from internships.models import PlacementReport, PlacementRow, RowDates, row_errors
 from internships.pseudonyms import participant_ref_from
+
+
+def _user_of(context: Mapping):
+    """The caller: ``context["user"]`` (a service such as the file import) or the request's."""
+    return context.get("user") or getattr(context.get("request"), "user", None)
+
+
+class TargetGroupField(serializers.SlugRelatedField):
+    """A target group given by its ``code``.
+
+    Target groups are a handful of reference rows: they are read once per serializer (one query),
+    not once per row, which matters for an import of thousands of rows. An unknown code is not
+    repeated in the message (it could be anything the client put in the wrong column).
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("Unknown target group. The codes are: %(codes)s."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(slug_field="code", queryset=TargetGroup.objects.all(), **kwargs)
+        self._by_code: dict[str, TargetGroup] | None = None
+
+    def to_internal_value(self, data) -> TargetGroup:
+        if self._by_code is None:
+            self._by_code = {group.code: group for group in self.get_queryset().order_by("code")}
+        if not isinstance(data, str | int):
+            self.fail("invalid")
+        group = self._by_code.get(str(data))
+        if group is None:
+            self.fail("does_not_exist", codes=", ".join(self._by_code))
+        return group
+
+
+#: The largest id a database column can hold (bigint); a larger number fails in the driver.
+MAX_ID = 2**63 - 1
+
+
+class ContractField(serializers.PrimaryKeyRelatedField):
+    """A contract by id. An id outside the database's integer range "does not exist" (instead
+    of failing in the database driver with a 500)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and isinstance(data, int | str):
+            try:
+                number = int(data)
+            except ValueError:
+                number = None
+            if number is not None and not 1 <= number <= MAX_ID:
+                self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class RowListSerializer(serializers.ListSerializer):
+    """The rows of a report. Remembers what each row validated to on its own (``valid_rows``,
+    by index), so that the rules over all rows together can still run on those rows when other
+    rows are refused: the client then gets every error in one answer."""
+
+    def to_internal_value(self, data):
+        self.valid_rows: dict[int, dict] = {}
+        self._next_index = 0
+        return super().to_internal_value(data)
+
+    def run_child_validation(self, data):
+        index = self._next_index
+        self._next_index += 1
+        value = super().run_child_validation(data)
+        self.valid_rows[index] = value
+        return value
 
 
 class RowSerializer(serializers.ModelSerializer):
@@ -14,12 +90,11 @@ class RowSerializer(serializers.ModelSerializer):
     personnummer = serializers.CharField(
         max_length=20, required=False, allow_blank=True, write_only=True
     )
-    target_group = serializers.SlugRelatedField(
-        slug_field="code", queryset=TargetGroup.objects.all()
-    )
+    target_group = TargetGroupField()
 
     class Meta:
         model = PlacementRow
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "participant_ref",
@@ -33,27 +108,50 @@ class RowSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            # ``validate`` does not run when a field is refused; the participant check needs only
+            # the two reference fields, so run it here too: a row's every problem at once.
+            detail = error.detail
+            if (
+                isinstance(detail, dict)
+                and isinstance(data, Mapping)
+                and not {"participant_ref", "personnummer"} & set(detail)
+            ):
+                try:
+                    participant_ref_from(
+                        participant_ref=str(data.get("participant_ref") or ""),
+                        personnummer=str(data.get("personnummer") or ""),
+                    )
+                except DjangoValidationError as refused:
+                    detail["participant_ref"] = [
+                        ErrorDetail(str(message), code=refused.code or "invalid")
+                        for message in refused.messages
+                    ]
+            raise
+
     def validate(self, attrs: dict) -> dict:
+        errors: dict[str, list] = {}
         try:
             attrs["participant_ref"] = participant_ref_from(
                 participant_ref=attrs.get("participant_ref", ""),
                 personnummer=attrs.pop("personnummer", ""),
             )
-        except Exception as error:  # a Django ValidationError; never echo the number
-            field = "participant_ref"
-            raise serializers.ValidationError(
-                {field: list(getattr(error, "messages", [str(error)]))}
-            ) from None
+        except DjangoValidationError as error:  # never echoes the number
+            errors["participant_ref"] = list(error.messages)
         if attrs["end_date"] < attrs["start_date"]:
-            raise serializers.ValidationError(
-                {"end_date": _("The end date must not be before the start date.")}
-            )
+            errors["end_date"] = [_("The end date must not be before the start date.")]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
 class ReportSerializer(serializers.ModelSerializer):
     """A placement report with its rows (the complete list, replaced as a whole on write)."""
 
+    contract = ContractField(queryset=Contract.objects.all())
     rows = RowSerializer(many=True, required=False)
 
     class Meta:
@@ -86,34 +184,125 @@ class ReportSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "contract" in self.fields:
+        user = _user_of(self.context)
+        if user is not None and "contract" in self.fields:
             from contracts.selectors import contract_list
 
             # Only the caller's own contracts: anything else is "does not exist".
-            self.fields["contract"].queryset = contract_list(user=request.user)
+            self.fields["contract"].queryset = contract_list(user=user)
+
+    def _period(self, name: str, data) -> date | None:
+        """``period_start`` or ``period_end`` as sent (or as stored, for a partial update); None
+        when it is missing or invalid (its own error says so)."""
+        if isinstance(data, Mapping) and name in data:
+            try:
+                return self.fields[name].run_validation(data[name])
+            except serializers.ValidationError:
+                return None
+        return getattr(self.instance, name, None)
+
+    @staticmethod
+    def _cross_row_errors(
+        period_start: date | None, period_end: date | None, rows: Mapping[int, dict]
+    ) -> dict[int, dict[str, list]]:
+        """The rules over the rows together (``row_errors``), by row index."""
+        if period_start is None or period_end is None:
+            return {}
+        period = PlacementReport(period_start=period_start, period_end=period_end)
+        indexes = list(rows)
+        dates = [
+            RowDates(row["participant_ref"], row["start_date"], row["end_date"], row["hours"])
+            for row in rows.values()
+        ]
+        errors: dict[int, dict[str, list]] = {}
+        for position, field, message in row_errors(period, dates):
+            errors.setdefault(indexes[position], {}).setdefault(field, []).append(message)
+        return errors
+
+    def to_internal_value(self, data):
+        rows_field = self.fields.get("rows")
+        if rows_field is not None:
+            rows_field.valid_rows = {}
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if rows_field is not None and rows_field.valid_rows:
+                self._add_cross_row_errors(error, data, rows_field.valid_rows)
+            raise
+
+    def _add_cross_row_errors(
+        self, error: serializers.ValidationError, data, valid_rows: dict[int, dict]
+    ) -> None:
+        """Some fields were refused: add what the cross-row rules find among the rows that are
+        valid on their own, in the same shape as the rows' own errors."""
+        found = self._cross_row_errors(
+            self._period("period_start", data), self._period("period_end", data), valid_rows
+        )
+        if not found or not isinstance(error.detail, dict) or not isinstance(data, Mapping):
+            return
+        detail = error.detail.setdefault("rows", [{} for _row in data.get("rows") or []])
+        for index, fields in found.items():
+            if isinstance(detail, list):
+                target = detail[index]
+            elif isinstance(detail, dict):
+                target = detail.setdefault(index, {})
+            else:  # a message about the list as a whole
+                return
+            for field, messages in fields.items():
+                target.setdefault(field, []).extend(
+                    ErrorDetail(str(message), code="invalid") for message in messages
+                )
 
     def validate(self, attrs: dict) -> dict:
         rows = attrs.get("rows")
         if rows is None:
             return attrs
-        period = PlacementReport(
-            period_start=attrs.get("period_start", getattr(self.instance, "period_start", None)),
-            period_end=attrs.get("period_end", getattr(self.instance, "period_end", None)),
+        found = self._cross_row_errors(
+            attrs.get("period_start", getattr(self.instance, "period_start", None)),
+            attrs.get("period_end", getattr(self.instance, "period_end", None)),
+            dict(enumerate(rows)),
         )
-        if period.period_start is None or period.period_end is None:
-            return attrs
-        errors: list[dict] = [{} for _row in rows]
-        dates = [
-            RowDates(row["participant_ref"], row["start_date"], row["end_date"], row["hours"])
-            for row in rows
-        ]
-        for index, field, message in row_errors(period, dates):
-            errors[index].setdefault(field, []).append(message)
-        if any(errors):
-            raise serializers.ValidationError({"rows": errors})
+        if found:
+            raise serializers.ValidationError(
+                {"rows": [found.get(index, {}) for index in range(len(rows))]}
+            )
         return attrs
 
 
 class ReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ImportFormSerializer(serializers.Serializer):
+    """The form of ``POST reports/import/`` (multipart): the file and the report it fills."""
+
+    file = serializers.FileField(
+        allow_empty_file=False,
+        use_url=False,
+        help_text=_("CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX (first sheet)."),
+    )
+    contract = ContractField(queryset=Contract.objects.none())
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user_of(self.context)
+        if user is not None:
+            from contracts.selectors import contract_list
+
+            self.fields["contract"].queryset = contract_list(user=user)
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    """One problem of an import: the spreadsheet row (header = 1; null for the file or form as a
+    whole), the column as the file names it (or the form field; null when none applies), and
+    what is wrong."""
+
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportErrorsSerializer(serializers.Serializer):
+    errors = ImportProblemSerializer(many=True)

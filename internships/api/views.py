@@ -1,13 +1,26 @@
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core.api.throttling import ImportRateThrottle, WriteRateThrottle
 from core.roles import contractor_id_of, is_officer
-from internships import selectors, services
+from internships import importing, selectors, services
 
-from .serializers import ReportSerializer, ReviewSerializer
+from .serializers import (
+    ImportErrorsSerializer,
+    ImportFormSerializer,
+    ReportSerializer,
+    ReviewSerializer,
+)
 
 
 class ReportPermission(permissions.BasePermission):
@@ -25,7 +38,8 @@ class ReportPermission(permissions.BasePermission):
 
 
 class ReportViewSet(viewsets.ModelViewSet):
-    """Placement reports with their rows; ``submit``, ``approve`` and ``reject`` are actions."""
+    """Placement reports with their rows; ``submit``, ``approve`` and ``reject`` are actions;
+    ``import`` creates a draft from a CSV or XLSX file (``import-template`` gives a template)."""
 
     serializer_class = ReportSerializer
     permission_classes = [ReportPermission]
@@ -52,20 +66,140 @@ class ReportViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             services.report_delete(report=instance, user=self.request.user)
 
-    def _respond(self, report):
+    def _respond(self, report, status_code: int = status.HTTP_200_OK):
         return Response(
-            ReportSerializer(selectors.report_list(user=self.request.user).get(pk=report.pk)).data
+            ReportSerializer(selectors.report_list(user=self.request.user).get(pk=report.pk)).data,
+            status=status_code,
         )
+
+    def perform_content_negotiation(self, request, force=False):
+        if self.action == "import_template":
+            # Here "?format=" names the template's file type, not a renderer (DRF would answer
+            # 404 for "csv"): the view builds the file itself, and any error is JSON.
+            renderer = JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportFormSerializer},
+        responses={
+            201: ReportSerializer,
+            400: OpenApiResponse(
+                ImportErrorsSerializer,
+                description="Nothing was saved. Every problem found, as (row, column, message).",
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        url_name="import",
+        parser_classes=[MultiPartParser, FormParser],
+        throttle_classes=[WriteRateThrottle, ImportRateThrottle],
+    )
+    def import_file(self, request, format=None):
+        """Create a draft report from a CSV or XLSX file, all or nothing (contractors).
+
+        Form fields: ``file``, ``contract``, ``period_start``, ``period_end``. Columns:
+        ``participant_ref`` or ``personnummer``, ``target_group`` (code or name),
+        ``start_date``, ``end_date``, ``hours``, optional ``role``, ``notes``; or the Swedish
+        headers ``deltagare``, ``personnummer``, ``målgrupp``, ``startdatum``, ``slutdatum``,
+        ``timmar``, ``roll``, ``anteckning``. ``GET import-template/`` gives a template.
+
+        201: the new draft report, as ``GET reports/{id}/`` shows it.
+
+        400: nothing was saved; the body is always
+        ``{"errors": [{"row": 3, "column": "timmar", "message": "…"}, …]}``, listing every
+        problem found:
+
+        * ``row`` is the row number the user sees in the spreadsheet (the header is row 1, so the
+          first data row is 2); ``null`` for a problem of the file or the form as a whole;
+        * ``column`` is the column's header as written in the file; for a problem of the form
+          it is the form field (``file``, ``contract``, ``period_start``, ``period_end``); for a
+          missing column, its expected header; ``null`` when no single column is at fault;
+        * ``message`` is in the caller's language and never repeats a personnummer.
+
+        File-level problems (``row`` null): no or an empty file, unknown file type, unreadable
+        text, too large (``IMPORT_MAX_BYTES``), too many rows (``IMPORT_MAX_ROWS``), missing,
+        unknown or repeated columns; a contract the caller may not see ("does not exist"), or a
+        period that is not one of the contract's or already has a report.
+        """
+        try:
+            report = importing.import_report(data=request.data, user=request.user)
+        except importing.ImportRefused as refused:
+            return Response(refused.as_data(), status=status.HTTP_400_BAD_REQUEST)
+        return self._respond(report, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=list(importing.TEMPLATE_FORMATS),
+                description="File type (default csv).",
+            ),
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                enum=list(importing.TEMPLATE_LANGUAGES),
+                description="Header language (default: the request's language; Swedish).",
+            ),
+        ],
+        responses={
+            (200, importing.CSV_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The template as an attachment (CSV: UTF-8 with BOM).",
+            ),
+            (200, importing.XLSX_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The template as an attachment (CSV: UTF-8 with BOM).",
+            ),
+            400: OpenApiResponse(ImportErrorsSerializer, description="Unknown format or lang."),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="import-template",
+        url_name="import-template",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def import_template(self, request, format=None):
+        """A template for ``import/``: the column headers and one example row to replace.
+
+        Swedish headers unless ``?lang=en`` or the request's language is English. CSV in
+        Swedish is semicolon-separated with a decimal comma; in English comma-separated.
+        """
+        # "?format=xlsx", or the URL's suffix ("import-template.xlsx").
+        file_format = request.query_params.get("format") or self.format_kwarg or "csv"
+        language = request.query_params.get("lang") or (
+            "en" if (translation.get_language() or "sv").startswith("en") else "sv"
+        )
+        problems = []
+        if file_format not in importing.TEMPLATE_FORMATS:
+            problems.append({"row": None, "column": "format", "message": _("Choose csv or xlsx.")})
+        if language not in importing.TEMPLATE_LANGUAGES:
+            problems.append({"row": None, "column": "lang", "message": _("Choose sv or en.")})
+        if problems:
+            return Response({"errors": problems}, status=status.HTTP_400_BAD_REQUEST)
+        template = importing.import_template(file_format, language)
+        response = HttpResponse(template.content, content_type=template.media_type)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=template.filename
+        )
+        return response
 
     @extend_schema(request=None, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, format=None):
         """Send a draft (or a corrected rejected report) for review."""
         return self._respond(services.report_submit(report=self.get_object(), user=request.user))
 
     @extend_schema(request=ReviewSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, format=None):
         """Approve a submitted report (officers)."""
         review = ReviewSerializer(data=request.data)
         review.is_valid(raise_exception=True)
@@ -78,7 +212,7 @@ class ReportViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=ReviewSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
+    def reject(self, request, pk=None, format=None):
         """Reject a submitted report with a comment (officers)."""
         review = ReviewSerializer(data=request.data)
         review.is_valid(raise_exception=True)

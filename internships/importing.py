@@ -1,0 +1,751 @@
+"""File import of placement reports (DESIGN.md §7 "File import").
+
+A contractor uploads a CSV or XLSX file with one line per placement row. :func:`read_table` turns it
+into plain text values by field, keeping for each line the row number the user sees in the
+spreadsheet (the header is row 1) and for each column the header as the user wrote it.
+:func:`import_report` checks those rows with the API's own serializers and saves them as one new
+draft report, all or nothing. Every problem is reported as a :class:`Problem` (row, column,
+message), so that the user can find it in the file.
+
+Reading rules:
+
+* CSV: comma, semicolon or tab (the most frequent in the header line wins); UTF-8 with or without
+  BOM, else Windows-1252 (what Swedish Excel saves as "CSV"); UTF-16 with BOM (Excel's "Unicode
+  text"). Read by pandas as text only (``dtype=str, keep_default_na=False``): nothing is guessed.
+* XLSX: the first sheet, read with openpyxl directly rather than through ``pandas.read_excel``,
+  which would turn date cells into "2024-01-15 00:00:00" and formulas into their cached result
+  (or nothing, in a file that no spreadsheet program has saved). Here a date cell is a date and a
+  formula is the text of the formula: it is never evaluated. Reading stops after
+  ``MAX_BLANK_GAP`` blank rows in a row (sheets are often formatted far below their data).
+* Headers are matched trimmed and case-insensitively, in English or Swedish; blank rows are
+  skipped (their numbers still count); a decimal comma is accepted ("7,5"); dates are
+  ``YYYY-MM-DD`` or date cells; a target group may be given by code or by its Swedish or English
+  name.
+
+Limits: ``settings.IMPORT_MAX_BYTES`` (default 5 MB) and ``settings.IMPORT_MAX_ROWS`` (default
+5000). No message ever repeats a personnummer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import PurePath
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font
+
+from contracts.models import TargetGroup
+
+from . import services
+from .api.serializers import ImportFormSerializer, ReportSerializer
+from .models import PlacementReport
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_ROWS = 5000
+#: An XLSX file is a zip archive: its contents may be at most this many times the file limit.
+XLSX_MAX_EXPANSION = 50
+#: Columns of a sheet that are read at all (the template has eight).
+MAX_COLUMNS = 64
+#: After this many blank rows in a row, the rest of a sheet is not read.
+MAX_BLANK_GAP = 1000
+
+CSV_MEDIA_TYPE = "text/csv"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_FORMATS = ("csv", "xlsx")
+TEMPLATE_LANGUAGES = ("sv", "en")
+TEMPLATE_NAMES = {"sv": "rapportmall", "en": "report-template"}
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_TEXT_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_SEPARATORS = (";", ",", "\t")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?")
+# Anything shaped like a personnummer (10 or 12 digits, maybe a "-" or "+"): masked in every
+# message as a last line of defence, whatever produced the message.
+_PERSONNUMMER_LIKE = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+\u2010-\u2015\u2212]?\d{4}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the import file: the field it fills and its Swedish header."""
+
+    field: str
+    swedish: str
+
+    def header(self, language: str) -> str:
+        return self.field if language == "en" else self.swedish
+
+
+COLUMNS = (
+    Column("participant_ref", "deltagare"),
+    Column("personnummer", "personnummer"),
+    Column("target_group", "målgrupp"),
+    Column("start_date", "startdatum"),
+    Column("end_date", "slutdatum"),
+    Column("hours", "timmar"),
+    Column("role", "roll"),
+    Column("notes", "anteckning"),
+)
+_BY_FIELD = {column.field: column for column in COLUMNS}
+#: Columns every file needs, besides ``participant_ref`` or ``personnummer``.
+REQUIRED_FIELDS = ("target_group", "start_date", "end_date", "hours")
+_PARTICIPANT_FIELDS = ("participant_ref", "personnummer")
+
+
+def _header_key(text: str) -> str:
+    """A header as it is matched: NFC (macOS writes "å" as two characters), trimmed,
+    case-insensitive, with spaces and hyphens read as underscores."""
+    text = unicodedata.normalize("NFC", text).strip().casefold()
+    return re.sub(r"[\s-]+", "_", text)
+
+
+_FIELD_BY_HEADER = {
+    _header_key(name): column.field for column in COLUMNS for name in (column.field, column.swedish)
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import.
+
+    ``row`` is the spreadsheet row (the header is row 1), or None for the file or form as a whole;
+    ``column`` is the header as written in the file (or a form field such as ``contract``), or
+    None when no single column is at fault.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class ImportRefused(Exception):
+    """The import was refused and nothing was saved; ``problems`` say why."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = [
+            Problem(
+                problem.row,
+                None if problem.column is None else _redact(problem.column),
+                _redact(problem.message),
+            )
+            for problem in problems
+        ]
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+    def as_data(self) -> dict[str, list[dict[str, Any]]]:
+        """The answer's body: ``{"errors": [{"row", "column", "message"}, …]}``."""
+        return {"errors": [problem.as_dict() for problem in self.problems]}
+
+
+def _redact(message: str) -> str:
+    return _PERSONNUMMER_LIKE.sub("***", str(message))
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A non-blank line of the file: its spreadsheet row number and its values by field."""
+
+    number: int
+    values: dict[str, str]
+
+
+@dataclass
+class Table:
+    """What :func:`read_table` found: the rows, and for each field the header as written."""
+
+    headers: dict[str, str]  # field -> header as the user wrote it
+    positions: dict[str, int]  # header as written -> 0-based column position
+    rows: list[SourceRow]
+    problems: list[Problem] = field(default_factory=list)  # row-level, found while reading
+
+    def column_for(self, field_name: str, row: SourceRow | None = None) -> str | None:
+        """The header to show for an error on ``field_name`` (of ``row``)."""
+        if field_name in ("non_field_errors", "__all__"):
+            return None
+        if field_name == "participant_ref":
+            # The serializer reports a bad personnummer under participant_ref: point at the
+            # column the user actually filled in.
+            values = row.values if row else {}
+            if values.get("personnummer") and not values.get("participant_ref"):
+                return self.headers.get("personnummer")
+            return self.headers.get("participant_ref") or self.headers.get("personnummer")
+        return self.headers.get(field_name, field_name)
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def read_table(upload: UploadedFile) -> Table:
+    """Read an uploaded CSV or XLSX file into rows of text values by field.
+
+    Raises :class:`ImportRefused` when the file cannot be used at all: too large, empty, of an
+    unknown type, unreadable, with too many rows, or with missing, unknown or repeated columns.
+    """
+    max_bytes = _limit("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    if upload.size is not None and upload.size > max_bytes:
+        raise _too_large(max_bytes)
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    if not data.strip():
+        raise ImportRefused([Problem(None, "file", _("The file is empty."))])
+    suffix = PurePath(upload.name or "").suffix.lower()
+    max_rows = _limit("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    if data.startswith(_ZIP_MAGIC):
+        grid = _xlsx_grid(data, max_bytes=max_bytes, max_rows=max_rows)
+    elif data.startswith(_OLE_MAGIC) or suffix == ".xls":
+        raise ImportRefused(
+            [
+                Problem(
+                    None,
+                    "file",
+                    _("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV."),
+                )
+            ]
+        )
+    elif suffix in _XLSX_SUFFIXES:
+        raise _unreadable_xlsx()
+    elif suffix in _TEXT_SUFFIXES and (data.startswith(_UTF16_BOMS) or b"\x00" not in data):
+        grid = _csv_grid(data)
+    else:
+        raise ImportRefused(
+            [Problem(None, "file", _("Unknown file type: upload a CSV or XLSX file."))]
+        )
+    return _table(grid, max_rows=max_rows)
+
+
+def _too_large(max_bytes: int) -> ImportRefused:
+    return ImportRefused(
+        [
+            Problem(
+                None,
+                "file",
+                _("The file is too large: at most %(size)s can be imported at once.")
+                % {"size": filesizeformat(max_bytes)},
+            )
+        ]
+    )
+
+
+def _unreadable_xlsx() -> ImportRefused:
+    return ImportRefused(
+        [Problem(None, "file", _("The file could not be read as an Excel workbook (.xlsx)."))]
+    )
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    raise ImportRefused(
+        [
+            Problem(
+                None,
+                "file",
+                _("The text of the file could not be read: save it as CSV UTF-8, or as XLSX."),
+            )
+        ]
+    )
+
+
+def _separator(text: str) -> str:
+    """The separator that occurs most often in the header line (a comma when none does)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {separator: header.count(separator) for separator in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda separator: counts[separator])
+    return best if counts[best] else ","
+
+
+def _csv_grid(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=_separator(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            # Blank lines are kept (and skipped later) so that row numbers match the spreadsheet.
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise ImportRefused([Problem(None, "file", _("The file is empty."))]) from None
+    except pd.errors.ParserError as error:
+        # "Expected 7 fields in line 5, saw 8": pandas counts records, as a spreadsheet does.
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+        if found is None:
+            raise ImportRefused(
+                [Problem(None, "file", _("The file could not be read as CSV."))]
+            ) from None
+        raise ImportRefused(
+            [
+                Problem(
+                    int(found[2]),
+                    None,
+                    _(
+                        "This row has %(found)s cells but the header has %(expected)s. In a "
+                        'comma-separated file, a decimal comma needs quotes ("7,5"); or '
+                        "separate the columns with semicolons."
+                    )
+                    % {"found": found[3], "expected": found[1]},
+                )
+            ]
+        ) from None
+    return [[str(value) for value in line] for line in frame.fillna("").to_numpy().tolist()]
+
+
+def _xlsx_grid(data: bytes, *, max_bytes: int, max_rows: int) -> list[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise _unreadable_xlsx() from None
+    if unpacked > max_bytes * XLSX_MAX_EXPANSION:
+        raise _too_large(max_bytes)
+    try:
+        # data_only=False: a formula is read as its text, never evaluated (see the module's doc).
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl fails on broken files with many kinds of exception
+        raise _unreadable_xlsx() from None
+    try:
+        if not workbook.worksheets:
+            raise ImportRefused([Problem(None, "file", _("The file is empty."))])
+        return list(_sheet_lines(workbook.worksheets[0], max_rows=max_rows))
+    except ImportRefused:
+        raise
+    except Exception:  # a damaged sheet shows only while it is read
+        raise _unreadable_xlsx() from None
+    finally:
+        workbook.close()
+
+
+def _sheet_lines(sheet, *, max_rows: int) -> Iterator[list[str]]:
+    """The sheet's rows as text; stops once there are clearly too many (``_table`` says so)."""
+    blank_run = 0
+    filled = 0
+    for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        line = [_cell_text(value) for value in values]
+        if any(line):
+            blank_run = 0
+            filled += 1
+            if filled > max_rows + 1:  # the header and one row too many are enough to know
+                yield line
+                return
+        else:
+            blank_run += 1
+            if blank_run >= MAX_BLANK_GAP:
+                return
+        yield line
+
+
+def _cell_text(value: Any) -> str:
+    """A cell's value as the text the user sees (dates as YYYY-MM-DD, no float noise)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".15g")
+    text = getattr(value, "text", None)  # an array formula: its text
+    return str(text if isinstance(text, str) else value).strip()
+
+
+def _table(grid: list[list[str]], *, max_rows: int) -> Table:
+    """Headers and rows from the file's cells (row 1 is the header)."""
+    if not any(cell.strip() for line in grid for cell in line):
+        raise ImportRefused([Problem(None, "file", _("The file is empty."))])
+    header_line = [cell.strip() for cell in grid[0]]
+    if not any(_header_key(header) in _FIELD_BY_HEADER for header in header_line):
+        # Most likely the header row was left out: one clear message rather than one "unknown
+        # column" per cell of the first data row.
+        raise ImportRefused(
+            [
+                Problem(
+                    None,
+                    None,
+                    _("The first row must hold the column headers: %(columns)s.")
+                    % {"columns": ", ".join(_column_names())},
+                )
+            ]
+        )
+    headers: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    fields_at: dict[int, str] = {}
+    problems: list[Problem] = []
+    for position, header in enumerate(header_line):
+        if not header:
+            continue
+        positions.setdefault(header, position)
+        field_name = _FIELD_BY_HEADER.get(_header_key(header))
+        if field_name is None:
+            problems.append(
+                Problem(
+                    None,
+                    header,
+                    _("Unknown column. The columns are: %(columns)s.")
+                    % {"columns": ", ".join(_column_names())},
+                )
+            )
+        elif field_name in headers:
+            problems.append(
+                Problem(
+                    None,
+                    header,
+                    _("This column is already in the file as “%(other)s”.")
+                    % {"other": headers[field_name]},
+                )
+            )
+        else:
+            headers[field_name] = header
+            fields_at[position] = field_name
+    if not any(name in headers for name in _PARTICIPANT_FIELDS):
+        problems.append(
+            Problem(
+                None,
+                _column_name("participant_ref"),
+                _("A column “%(participant)s” or “%(personnummer)s” is required.")
+                % {
+                    "participant": _column_name("participant_ref"),
+                    "personnummer": _column_name("personnummer"),
+                },
+            )
+        )
+    for name in REQUIRED_FIELDS:
+        if name not in headers:
+            problems.append(
+                Problem(
+                    None,
+                    _column_name(name),
+                    _("The column “%(column)s” is required.") % {"column": _column_name(name)},
+                )
+            )
+    if problems:
+        raise ImportRefused(problems)
+
+    rows: list[SourceRow] = []
+    for number, line in enumerate(grid[1:], start=2):
+        cells = [cell.strip() for cell in line]
+        if not any(cells):
+            continue  # blank lines, wherever they are, carry nothing
+        if len(rows) == max_rows:
+            raise ImportRefused(
+                [
+                    Problem(
+                        None,
+                        "file",
+                        _("Too many rows: at most %(max)s rows can be imported at once.")
+                        % {"max": max_rows},
+                    )
+                ]
+            )
+        values = dict.fromkeys(headers, "")
+        for position, cell in enumerate(cells):
+            if position in fields_at:
+                values[fields_at[position]] = cell
+        if any(cell for position, cell in enumerate(cells) if position not in fields_at):
+            problems.append(
+                Problem(number, None, _("This row has a value in a column without a header."))
+            )
+        rows.append(SourceRow(number=number, values=values))
+    if not rows:
+        raise ImportRefused([Problem(None, "file", _("The file has no rows below the header."))])
+    return Table(headers=headers, positions=positions, rows=rows, problems=problems)
+
+
+def _language() -> str:
+    return "en" if (translation.get_language() or "sv").startswith("en") else "sv"
+
+
+def _column_name(field_name: str) -> str:
+    return _BY_FIELD[field_name].header(_language())
+
+
+def _column_names() -> list[str]:
+    return [column.header(_language()) for column in COLUMNS]
+
+
+# --- Checking and saving ----------------------------------------------------------------------
+
+
+class _TargetGroups:
+    """Target groups by code, Swedish or English name (users type names), case-insensitive."""
+
+    def __init__(self) -> None:
+        self.groups = list(TargetGroup.objects.order_by("code"))
+        self.codes: dict[str, str] = {}
+        for group in self.groups:
+            for key in (group.name_sv, group.name_en, group.code):
+                self.codes[_name_key(key)] = group.code
+
+    def code(self, text: str) -> str:
+        return self.codes.get(_name_key(text), text)
+
+    def listing(self) -> str:
+        return ", ".join(f"{group.code} ({group.name})" for group in self.groups)
+
+
+def _name_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _row_data(row: SourceRow, groups: _TargetGroups) -> dict[str, str]:
+    """A file row as the API's row serializer takes it."""
+    data: dict[str, str] = {}
+    for name, value in row.values.items():
+        if name == "hours":
+            value = value.replace(" ", "").replace("\u00a0", "")
+            if _DECIMAL_COMMA.fullmatch(value):
+                value = value.replace(",", ".")
+        elif name in ("start_date", "end_date"):
+            midnight = _MIDNIGHT.fullmatch(value)
+            value = midnight[1] if midnight else value
+        elif name == "target_group":
+            value = groups.code(value)
+        if value == "" and name in REQUIRED_FIELDS:
+            continue  # missing: "This field is required."
+        data[name] = value
+    return data
+
+
+def _messages(detail: Any) -> Iterator[Any]:
+    """The messages (ErrorDetail strings) in a serializer's error detail, flattened."""
+    if isinstance(detail, Mapping):
+        for value in detail.values():
+            yield from _messages(value)
+    elif isinstance(detail, list | tuple):
+        for value in detail:
+            yield from _messages(value)
+    else:
+        yield detail
+
+
+def _form_problems(errors: Mapping[str, Any]) -> list[Problem]:
+    """Problems with the form's own fields (``file``, ``contract``, ``period_*``)."""
+    return [
+        Problem(None, None if name in ("non_field_errors", "__all__") else name, str(message))
+        for name, detail in errors.items()
+        if name != "rows"
+        for message in _messages(detail)
+    ]
+
+
+def _row_problems(detail: Any, table: Table, groups: _TargetGroups) -> list[Problem]:
+    """Problems of the rows (``errors["rows"]``), with spreadsheet rows and file headers."""
+    if isinstance(detail, Mapping) and all(str(key).isdigit() for key in detail):
+        by_index = {int(key): value for key, value in detail.items()}
+    elif isinstance(detail, list) and all(isinstance(item, Mapping) for item in detail):
+        by_index = dict(enumerate(detail))
+    else:  # a message about the rows as a whole
+        return [Problem(None, None, str(message)) for message in _messages(detail)]
+    problems = []
+    for index, fields in sorted(by_index.items()):
+        row = table.rows[index]
+        for name, messages in fields.items():
+            for message in _messages(messages):
+                text = str(message)
+                if name == "target_group" and getattr(message, "code", "") == "does_not_exist":
+                    text = _(
+                        "Unknown target group. Write one of these codes or names: %(groups)s."
+                    ) % {"groups": groups.listing()}
+                problems.append(Problem(row.number, table.column_for(name, row), text))
+    return problems
+
+
+def _django_problems(error: DjangoValidationError) -> list[Problem]:
+    if hasattr(error, "error_dict"):
+        return _form_problems(error.message_dict)
+    return [Problem(None, None, message) for message in error.messages]
+
+
+def _sorted(problems: list[Problem], table: Table | None) -> list[Problem]:
+    """File and form problems first, then by row and by column as they stand in the file."""
+    positions = table.positions if table else {}
+
+    def key(problem: Problem) -> tuple[int, int, int]:
+        column = positions.get(problem.column or "", MAX_COLUMNS)
+        return (problem.row is not None, problem.row or 0, column)
+
+    return sorted(problems, key=key)
+
+
+def import_report(*, data: Mapping[str, Any], user) -> PlacementReport:
+    """Create a draft report from an uploaded file, all or nothing.
+
+    ``data`` is the submitted form: ``file``, ``contract`` (id of a contract ``user`` may see),
+    ``period_start`` and ``period_end`` (one reporting period of the contract). The rows are
+    checked with the API's serializers (one by one and together) and saved by
+    :func:`internships.services.report_save`. Raises :class:`ImportRefused` listing every problem
+    found; then nothing has been saved.
+    """
+    form = ImportFormSerializer(data=data, context={"user": user})
+    problems: list[Problem] = []
+    report: PlacementReport | None = None
+    if form.is_valid():
+        report = PlacementReport(
+            contract=form.validated_data["contract"],
+            period_start=form.validated_data["period_start"],
+            period_end=form.validated_data["period_end"],
+        )
+        try:
+            # Before reading the rows: a wrong period would make every row "outside the period".
+            # Constraints after the fields: for a period of the contract, end >= start holds, so
+            # the one that can fail is "one report per period".
+            report.full_clean(validate_constraints=False)
+            report.validate_constraints()
+        except DjangoValidationError as error:
+            problems += _django_problems(error)
+    else:
+        problems += _form_problems(form.errors)
+    table: Table | None = None
+    if "file" not in form.errors:
+        try:
+            table = read_table(data["file"])
+        except ImportRefused as refused:
+            problems += refused.problems
+    if problems or table is None or report is None:
+        raise ImportRefused(_sorted(problems, table))
+
+    groups = _TargetGroups()
+    serializer = ReportSerializer(
+        data={
+            "contract": report.contract_id,
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "rows": [_row_data(row, groups) for row in table.rows],
+        },
+        context={"user": user},
+    )
+    problems = list(table.problems)
+    if not serializer.is_valid():
+        problems += _form_problems(serializer.errors)
+        problems += _row_problems(serializer.errors.get("rows", []), table, groups)
+    if problems:
+        raise ImportRefused(_sorted(problems, table))
+    rows = serializer.validated_data["rows"]
+    try:
+        return services.report_save(report=report, rows=rows, user=user)
+    except DjangoValidationError as error:  # e.g. another import of this period won the race
+        raise ImportRefused(_django_problems(error)) from None
+
+
+# --- The template -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """A template to download: its bytes, media type and file name."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def _example_row(language: str) -> list[Any]:
+    """The template's one example line, by column (dates and hours as Python values)."""
+    group = (
+        TargetGroup.objects.filter(code="newly_arrived").values_list("code", flat=True).first()
+        or TargetGroup.objects.order_by("code").values_list("code", flat=True).first()
+        or ""
+    )
+    with translation.override(language):
+        role, note = _("Carpenter"), _("Example row: replace it with your own rows.")
+    return ["D-001", "", group, date(2026, 1, 12), date(2026, 1, 30), 112.5, role, note]
+
+
+def import_template(file_format: str, language: str) -> TemplateFile:
+    """The import template: the headers in ``language`` ("sv" or "en") and one example row.
+
+    CSV in Swedish is semicolon-separated with a decimal comma, as Swedish Excel reads it; in
+    English comma-separated with a decimal point; both UTF-8 with BOM, so Excel shows "å" right.
+    XLSX has real date cells and a second sheet listing the target groups.
+    """
+    headers = [column.header(language) for column in COLUMNS]
+    example = _example_row(language)
+    basename = TEMPLATE_NAMES[language]
+    with translation.override(language):
+        groups_title = capfirst(TargetGroup._meta.verbose_name_plural)
+        groups_headers = [
+            str(TargetGroup._meta.get_field(name).verbose_name)
+            for name in ("code", "name_sv", "name_en")
+        ]
+    if file_format == "csv":
+        separator, decimal = (";", ",") if language == "sv" else (",", ".")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerow(
+            [
+                value.isoformat()
+                if isinstance(value, date)
+                else str(value).replace(".", decimal)
+                if isinstance(value, float)
+                else value
+                for value in example
+            ]
+        )
+        return TemplateFile(
+            buffer.getvalue().encode("utf-8-sig"), CSV_MEDIA_TYPE, f"{basename}.csv"
+        )
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = basename[:31]
+    sheet.append(headers)
+    sheet.append(example)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cell in sheet[2]:
+        if isinstance(cell.value, date | datetime):
+            cell.number_format = "yyyy-mm-dd"
+    for letter in "ABCDEFGH":
+        sheet.column_dimensions[letter].width = 18
+    sheet.freeze_panes = "A2"
+    groups_sheet = workbook.create_sheet(groups_title[:31])
+    groups_sheet.append(groups_headers)
+    for cell in groups_sheet[1]:
+        cell.font = Font(bold=True)
+    for group in TargetGroup.objects.order_by("code"):
+        groups_sheet.append([group.code, group.name_sv, group.name_en])
+    for letter in "ABC":
+        groups_sheet.column_dimensions[letter].width = 30
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return TemplateFile(buffer.getvalue(), XLSX_MEDIA_TYPE, f"{basename}.xlsx")
