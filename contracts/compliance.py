@@ -223,14 +223,30 @@ def _round_to_ore(value: Fraction) -> Decimal:
     Done in integers rather than through a Decimal context so that no intermediate step can lose
     precision, whatever the size of the value.
     """
-    # Plain integers on numerator and denominator: no intermediate Fraction (and its gcd) is
-    # made, which matters when every clause of a large portfolio is evaluated.
-    numerator, denominator = value.numerator, value.denominator
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> Decimal:
+    """:func:`_round_to_ore` of ``numerator / denominator`` (``denominator > 0``, any common
+    factor): the rounded quotient and the half-up test do not depend on the fraction being
+    reduced, so no ``Fraction`` (and its gcd) needs to be made."""
     whole, remainder = divmod(abs(numerator) * 100, denominator)
     if 2 * remainder >= denominator:
         whole += 1
-    # A Decimal built from a tuple is exact at any size; scaleb() would round to 28 digits.
-    return Decimal((1 if numerator < 0 else 0, tuple(map(int, str(whole))), -2))
+    # A Decimal read from a string is exact at any size (scaleb() would round to 28 digits), and
+    # "-0E-2" keeps the sign of a negative value that rounds to zero, as Decimal's rounding does.
+    return Decimal(f"-{whole}E-2" if numerator < 0 else f"{whole}E-2")
+
+
+def _ratio(value: object) -> tuple[int, int]:
+    """``Fraction(value)`` as ``(numerator, denominator)``, without making a Fraction when
+    ``value`` is already one, an int, a Decimal or a float (their ``as_integer_ratio`` is exact
+    and gives what ``Fraction(value)`` would)."""
+    try:
+        return value.as_integer_ratio()  # type: ignore[attr-defined]
+    except AttributeError:
+        fraction = Fraction(value)  # e.g. a string; raises for what Fraction() rejects
+        return fraction.numerator, fraction.denominator
 
 
 def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) -> Evaluation:
@@ -248,6 +264,15 @@ def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) ->
     )
 
 
+# The status ladder's values, looked up once (an enum member's .value is a descriptor call).
+_MET = ClauseStatus.MET.value
+_BREACHED = ClauseStatus.BREACHED.value
+_NOT_STARTED = ClauseStatus.NOT_STARTED.value
+_ON_TRACK = ClauseStatus.ON_TRACK.value
+_AT_RISK = ClauseStatus.AT_RISK.value
+_BEHIND = ClauseStatus.BEHIND.value
+
+
 def evaluate_totals(
     terms: ClauseTerms, *, reported: Fraction, verified: Fraction, as_of: date
 ) -> Evaluation:
@@ -256,17 +281,102 @@ def evaluate_totals(
     The database path (:func:`contracts.selectors.evaluate_clauses`) sums the rows in SQL and
     comes in here, so that the expectation, status, projection and penalty rules exist once.
     """
-    expected = expected_to_date(terms, as_of)
-    status = clause_status(terms, reported=reported, expected=expected, as_of=as_of)
+    return evaluate_figures(
+        terms.metric,
+        terms.target,
+        terms.start_date,
+        terms.due_date,
+        terms.tolerance_pct,
+        terms.penalty_per_unit_sek,
+        terms.milestones,
+        reported,
+        verified,
+        as_of,
+    )
+
+
+def evaluate_figures(
+    metric: str,
+    target: Decimal,
+    start: date,
+    due: date,
+    tolerance_pct: Decimal,
+    penalty_per_unit_sek: Decimal,
+    milestones: tuple[tuple[date, Decimal], ...],
+    reported: Fraction,
+    verified: Fraction,
+    as_of: date,
+) -> Evaluation:
+    """:func:`evaluate_totals` from the terms' plain values, for a caller that evaluates many
+    clauses (:func:`contracts.selectors.evaluate_clauses`): building a frozen ``ClauseTerms``
+    for each cost about as much as evaluating it. The row-level terms (target groups, minimum
+    placement weeks) are not needed here: they are already applied in the totals.
+
+    The result is exactly that of :func:`expected_to_date`, :func:`clause_status`,
+    :func:`projected_total` and :func:`penalty_sek` (``tests/contracts/test_compliance.py``
+    checks it), but computed on integer numerators and denominators: evaluating every clause of a
+    portfolio would otherwise spend most of its Python time creating ``Fraction`` objects (see
+    docs/PERFORMANCE.md). Denominators are kept positive and fractions unreduced, so every
+    comparison is one of cross products. ``due > start`` is taken as given (``ClauseTerms`` and
+    the database check it).
+    """
+    rn, rd = _ratio(reported)
+    vn, vd = _ratio(verified)
+    tn, td = _ratio(target)
+
+    # expected_to_date
+    if as_of >= due:
+        en, ed = tn, td
+    elif milestones:
+        # The latest milestone reached; the first of equal dates, as max() picks it.
+        latest = None
+        for when, cumulative in milestones:
+            if when <= as_of and (latest is None or when > latest[0]):
+                latest = (when, cumulative)
+        en, ed = (0, 1) if latest is None else _ratio(latest[1])
+    else:
+        total_days = (due - start).days
+        elapsed_days = min(max((as_of - start).days, 0), total_days)
+        en, ed = tn * elapsed_days, td * total_days
+
+    # clause_status
+    if rn * td >= tn * rd:
+        status = _MET
+    elif as_of > due:
+        status = _BREACHED
+    elif as_of < start:
+        status = _NOT_STARTED
+    elif rn * ed >= en * rd:
+        status = _ON_TRACK
+    else:
+        # reported >= expected × (1 − tolerance / 100), with tolerance = pn / pd
+        pn, pd = _ratio(tolerance_pct)
+        status = _AT_RISK if rn * ed * 100 * pd >= en * (100 * pd - pn) * rd else _BEHIND
+
+    # projected_total
+    if start < as_of < due:
+        projected = _round_ratio(rn * (due - start).days, rd * (as_of - start).days)
+    else:
+        projected = _round_ratio(rn, rd)
+
+    # penalty_sek: the verified shortfall times the rate, only once breached
+    penalty_numerator, penalty_denominator = 0, 1
+    if status == _BREACHED:
+        missing = tn * vd - vn * td
+        if missing > 0:
+            qn, qd = _ratio(penalty_per_unit_sek)
+            penalty_numerator, penalty_denominator = missing * qn, td * vd * qd
+
+    shortfall = en * rd - rn * ed
     return Evaluation(
         as_of=as_of,
-        metric=terms.metric,
-        target=_round_to_ore(Fraction(terms.target)),
-        expected=_round_to_ore(expected),
-        reported=_round_to_ore(reported),
-        verified=_round_to_ore(verified),
-        shortfall=_round_to_ore(max(Fraction(0), expected - reported)),
+        metric=metric,
+        target=_round_ratio(tn, td),
+        expected=_round_ratio(en, ed),
+        reported=_round_ratio(rn, rd),
+        verified=_round_ratio(vn, vd),
+        shortfall=_round_ratio(shortfall, ed * rd) if shortfall > 0 else _round_ratio(0, 1),
         status=status,
-        projected_total=_round_to_ore(projected_total(terms, reported=reported, as_of=as_of)),
-        penalty_sek=penalty_sek(terms, verified=verified, status=status),
+        projected_total=projected,
+        penalty_sek=_round_ratio(penalty_numerator, penalty_denominator),
     )

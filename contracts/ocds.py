@@ -112,7 +112,7 @@ def ocid_for(contract: Contract, *, prefix: str | None = None) -> str:
 def contract_figures(contract: Contract, *, as_of: date) -> list[ClauseFigures]:
     """The clauses of ``contract`` with what was reported per reporting period ended by ``as_of``.
 
-    Five queries for the clauses, and five per ended period that overlaps a clause's window.
+    Three queries for the clauses, and four per ended period that overlaps a clause's window.
     """
     one = Contract.objects.filter(pk=contract.pk)
     clauses = list(selectors.clauses_for_evaluation(one))

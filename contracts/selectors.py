@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 
@@ -17,18 +18,82 @@ from core.roles import contractor_id_of, sees_everything
 from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
-from .choices import AlertKind, ContractStatus
-from .compliance import ClauseTerms, Evaluation, evaluate_totals
+from .choices import AlertKind, ContractStatus, Metric
+from .compliance import ClauseTerms, Evaluation, evaluate_figures
 from .models import Alert, ClauseMilestone, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
 from .totals import ClauseTotals, clause_totals
+
+
+class ContractRef(NamedTuple):
+    """The contract of an :class:`EvaluatedClause`: its id and reference."""
+
+    id: int
+    reference: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class EvaluatedClause(NamedTuple):
+    """The fields of a :class:`~contracts.models.SocialClause` that an evaluation is about.
+
+    :func:`evaluate_clauses` returns these instead of model instances: creating tens of thousands
+    of clause and contract objects cost more than evaluating them (docs/PERFORMANCE.md). It has
+    what the callers use (``id``/``pk``, ``contract_id``, ``contract.reference``, the clause's
+    terms, ``get_metric_display()``); load the ``SocialClause`` for anything else.
+    """
+
+    id: int
+    contract_id: int
+    contract_reference: str
+    metric: str
+    target: Decimal
+    start_date: date
+    due_date: date
+    min_placement_weeks: Decimal
+    tolerance_pct: Decimal
+    penalty_per_unit_sek: Decimal
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def contract(self) -> ContractRef:
+        return ContractRef(self.contract_id, self.contract_reference)
+
+    def get_metric_display(self) -> str:
+        return str(Metric(self.metric).label)
+
+    def __str__(self) -> str:  # as SocialClause.__str__
+        return f"{self.contract_reference}: {self.target:g} {self.get_metric_display()}"
+
+
+# The columns of EvaluatedClause, in order, as ``values_list`` names them.
+_CLAUSE_COLUMNS = (
+    "id",
+    "contract_id",
+    "contract__reference",
+    "metric",
+    "target",
+    "start_date",
+    "due_date",
+    "min_placement_weeks",
+    "tolerance_pct",
+    "penalty_per_unit_sek",
+)
 
 
 @dataclass(frozen=True)
 class ClauseEvaluation:
     """A clause together with its evaluation."""
 
-    clause: SocialClause
+    clause: EvaluatedClause
     evaluation: Evaluation
 
 
@@ -65,50 +130,46 @@ def evaluate_clauses(
 ) -> list[ClauseEvaluation]:
     """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``.
 
-    Five queries however many contracts, clauses and rows: two aggregates over the rows
-    (:mod:`contracts.totals`), the clauses, their target groups and their milestones. The last
-    two are read as plain values rather than prefetched: building tens of thousands of related
-    model objects would cost more than the whole SQL side (see docs/PERFORMANCE.md).
+    Four queries however many contracts, clauses and rows: two aggregates over the rows
+    (:mod:`contracts.totals`, which also apply the target groups and minimum placement weeks),
+    the clauses and their milestones, read as plain values: building tens of thousands of model
+    objects (or even ``ClauseTerms``) would cost more than the whole SQL side (see
+    docs/PERFORMANCE.md). Each clause comes as an :class:`EvaluatedClause`.
     """
     contracts = Contract.objects.all() if contracts is None else contracts
     totals = clause_totals(contracts, as_of=as_of)
-    in_scope = {"clause__contract__in": contracts.values("id")}
-    groups: dict[int, set[str]] = defaultdict(set)
-    for clause_id, code in SocialClause.target_groups.through.objects.filter(
-        socialclause__contract__in=contracts.values("id")
-    ).values_list("socialclause_id", "targetgroup__code"):
-        groups[clause_id].add(code)
     milestones: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for clause_id, when, cumulative in (
-        ClauseMilestone.objects.filter(**in_scope)
+        ClauseMilestone.objects.filter(clause__contract__in=contracts.values("id"))
         .order_by("clause_id", "date")
         .values_list("clause_id", "date", "cumulative_target")
     ):
         milestones[clause_id].append((when, cumulative))
+    steps = {clause_id: tuple(dates) for clause_id, dates in milestones.items()}
     clauses = (
         SocialClause.objects.filter(contract__in=contracts.values("id"))
-        .select_related("contract")
         .order_by("contract__reference", "id")
+        .values_list(*_CLAUSE_COLUMNS)
     )
     empty = ClauseTotals()
     evaluations = []
-    for clause in clauses:
+    append = evaluations.append
+    for row in clauses:
+        clause = EvaluatedClause._make(row)
         total = totals.get(clause.id, empty)
-        terms = ClauseTerms(
-            metric=clause.metric,
-            target=clause.target,
-            start_date=clause.start_date,
-            due_date=clause.due_date,
-            min_placement_weeks=clause.min_placement_weeks,
-            tolerance_pct=clause.tolerance_pct,
-            penalty_per_unit_sek=clause.penalty_per_unit_sek,
-            target_groups=frozenset(groups.get(clause.id, ())),
-            milestones=tuple(milestones.get(clause.id, ())),
+        evaluation = evaluate_figures(
+            clause.metric,
+            clause.target,
+            clause.start_date,
+            clause.due_date,
+            clause.tolerance_pct,
+            clause.penalty_per_unit_sek,
+            steps.get(clause.id, ()),
+            total.reported,
+            total.verified,
+            as_of,
         )
-        evaluation = evaluate_totals(
-            terms, reported=total.reported, verified=total.verified, as_of=as_of
-        )
-        evaluations.append(ClauseEvaluation(clause, evaluation))
+        append(ClauseEvaluation(clause, evaluation))
     return evaluations
 
 

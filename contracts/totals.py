@@ -14,7 +14,6 @@ are rounded back to the 2 decimals they exactly have.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -54,24 +53,35 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
         def days(later: str, earlier: str) -> str:
             return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
-    # Target groups are joined, not tested with EXISTS subqueries: a hashed subplan per row misled
-    # PostgreSQL's planner (costs ~100x too high, which switched on JIT compilation) and is
-    # parallel-restricted, so the filter ran in the leader alone. The m2m table is unique per
-    # (clause, group), so the row join never duplicates a row; ``limited`` is counted per clause.
+    # Target groups: a clause's groups are collected into its window row (an array on
+    # PostgreSQL, tested with = ANY per row) or, on SQLite, which has no arrays, joined per row
+    # (the m2m table is unique per (clause, group), so that join never duplicates a row).
+    # Never EXISTS subqueries: a hashed subplan per row misled PostgreSQL's planner (costs ~100x
+    # too high, which switched on JIT compilation) and is parallel-restricted, so the filter ran
+    # in the leader alone. The array saves the second hash join per clause-row pair.
+    if connection.vendor == "postgresql":
+        groups = "array_agg(limits.targetgroup_id) FILTER (WHERE limits.id IS NOT NULL) AS groups"
+        group_join = ""
+        group_test = "(w.groups IS NULL OR r.target_group_id = ANY (w.groups))"
+    else:
+        groups = "COUNT(limits.id) > 0 AS limited"
+        group_join = f"""LEFT JOIN {_TARGET_GROUPS} g
+                 ON g.socialclause_id = w.clause_id AND g.targetgroup_id = r.target_group_id"""
+        group_test = "(NOT w.limited OR g.id IS NOT NULL)"
     hits = f"""
         WITH windows AS (
-            SELECT c.id AS clause_id, c.contract_id, c.metric, c.min_placement_weeks,
+            SELECT c.id AS clause_id, c.contract_id, c.metric,
                    c.start_date AS ws,
                    CASE WHEN c.due_date < %(as_of)s THEN c.due_date ELSE %(as_of)s END AS we,
-                   COUNT(limits.id) > 0 AS limited
+                   {groups}
             FROM contracts_socialclause c
             LEFT JOIN {_TARGET_GROUPS} limits ON limits.socialclause_id = c.id
             WHERE c.contract_id IN ({contracts_sql}) AND c.start_date <= %(as_of)s
-            GROUP BY c.id, c.contract_id, c.metric, c.min_placement_weeks, c.start_date, c.due_date
+            GROUP BY c.id, c.contract_id, c.metric, c.start_date, c.due_date
         ),
         hits AS (
-            SELECT w.clause_id, w.metric, w.min_placement_weeks, r.participant_ref, r.hours,
-                   CASE WHEN rep.status = %(approved)s THEN 1 ELSE 0 END AS approved,
+            SELECT w.clause_id, w.metric, r.participant_ref, r.hours,
+                   rep.status = %(approved)s AS approved,
                    {days(f"{least}(r.end_date, w.we)", f"{greatest}(r.start_date, w.ws)")} + 1
                        AS o,
                    {days("r.end_date", "r.start_date")} + 1 AS d
@@ -79,50 +89,64 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
             JOIN internships_placementreport rep
                  ON rep.contract_id = w.contract_id AND rep.status IN (%(submitted)s, %(approved)s)
             JOIN internships_placementrow r ON r.report_id = rep.id
-            LEFT JOIN {_TARGET_GROUPS} g
-                 ON g.socialclause_id = w.clause_id AND g.targetgroup_id = r.target_group_id
-            WHERE r.end_date >= w.ws AND r.start_date <= w.we
-              AND (NOT w.limited OR g.id IS NOT NULL)
+            {group_join}
+            WHERE r.end_date >= w.ws AND r.start_date <= w.we AND {group_test}
         )
     """
-    # A row wholly inside the window counts all its hours (divisor 1); only rows cut by the window
-    # are grouped by their length, the divisor of their pro rata hours. Weeks need no divisor.
-    # So a clause has one group plus one per length of a cut row, not one per row length.
+    # Weeks clauses sum days (divisor 0 marks them). For hours, a row wholly inside the window
+    # counts all its hours (divisor 1); only rows cut by the window are grouped by their length,
+    # the divisor of their pro rata hours: one group per clause plus one per length of a cut row.
+    # Each pair feeds only the sums its metric needs (a NULL is skipped by SUM without any
+    # arithmetic), and nothing is multiplied by the approved flag: numeric arithmetic per
+    # clause-row pair was most of the query's time.
     sums = (
         hits
         + """
-        SELECT clause_id, metric, divisor,
-               SUM(o), SUM(o * approved), SUM(counted_hours), SUM(counted_hours * approved)
-        FROM (SELECT clause_id, metric, o, approved,
-                     CASE WHEN metric = %(hours)s AND o < d THEN d ELSE 1 END AS divisor,
-                     CASE WHEN o < d THEN hours * o ELSE hours END AS counted_hours
+        SELECT clause_id, divisor, SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours)
+        FROM (SELECT clause_id,
+                     CASE WHEN metric <> %(hours)s THEN 0 WHEN o < d THEN d ELSE 1 END
+                         AS divisor,
+                     CASE WHEN metric <> %(hours)s THEN o END AS rep_days,
+                     CASE WHEN metric <> %(hours)s AND approved THEN o END AS ver_days,
+                     CASE WHEN metric <> %(hours)s THEN NULL
+                          WHEN o < d THEN hours * o ELSE hours END AS rep_hours,
+                     CASE WHEN metric <> %(hours)s OR NOT approved THEN NULL
+                          WHEN o < d THEN hours * o ELSE hours END AS ver_hours
               FROM hits WHERE metric <> %(placements)s) AS t
-        GROUP BY clause_id, metric, divisor
+        GROUP BY clause_id, divisor
         """
     )
+    # Days per participant, then the clause's minimum weeks from the clause table itself (not
+    # carried through the grouping of every row).
     placements = (
         hits
         + f"""
-        SELECT clause_id,
-               SUM(CASE WHEN rep_days > 0 AND rep_days >= {DAYS_PER_WEEK} * min_weeks
+        SELECT p.clause_id,
+               SUM(CASE WHEN p.rep_days > 0
+                             AND p.rep_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
                    THEN 1 ELSE 0 END),
-               SUM(CASE WHEN ver_days > 0 AND ver_days >= {DAYS_PER_WEEK} * min_weeks
+               SUM(CASE WHEN p.ver_days > 0
+                             AND p.ver_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
                    THEN 1 ELSE 0 END)
-        FROM (SELECT clause_id, participant_ref, MIN(min_placement_weeks) AS min_weeks,
-                     SUM(o) AS rep_days, SUM(o * approved) AS ver_days
+        FROM (SELECT clause_id, SUM(o) AS rep_days,
+                     SUM(CASE WHEN approved THEN o ELSE 0 END) AS ver_days
               FROM hits WHERE metric = %(placements)s
-              GROUP BY clause_id, participant_ref) AS per_participant
-        GROUP BY clause_id
+              GROUP BY clause_id, participant_ref) AS p
+        JOIN contracts_socialclause c ON c.id = p.clause_id
+        GROUP BY p.clause_id
         """
     )
     return sums, placements
 
 
-def _exact(value: object) -> Fraction:
-    """A database sum of 2-decimal amounts as an exact fraction (floats on SQLite)."""
+def _exact(value: object) -> tuple[int, int]:
+    """A database sum of 2-decimal amounts as an exact ``(numerator, denominator)`` (it comes as
+    a Decimal from PostgreSQL, as a float from SQLite)."""
     if value is None:
-        return Fraction(0)
-    return Fraction(Decimal(str(value)).quantize(Decimal("0.01")))
+        return 0, 1
+    if isinstance(value, Decimal):  # PostgreSQL: exact already
+        return value.as_integer_ratio()
+    return Decimal(str(value)).quantize(Decimal("0.01")).as_integer_ratio()
 
 
 def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, ClauseTotals]:
@@ -149,18 +173,35 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
         "placements": Metric.PLACEMENTS.value,
         "hours": Metric.HOURS.value,
     }
-    totals: dict[int, ClauseTotals] = defaultdict(ClauseTotals)
+    # Summed as integers (day counts; numerators over a common denominator for hours) and made
+    # Fractions once per clause: adding Fractions row by row cost more than the query's fetch.
+    days: dict[int, list[int]] = {}
+    hours: dict[int, list[int]] = {}
+    totals: dict[int, ClauseTotals] = {}
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
-        for clause_id, metric, divisor, rep_o, ver_o, rep_hours, ver_hours in cursor.fetchall():
-            total = totals[clause_id]
-            if metric == Metric.HOURS:
-                total.reported += _exact(rep_hours) / int(divisor)
-                total.verified += _exact(ver_hours) / int(divisor)
-            else:
-                total.reported += Fraction(int(rep_o), DAYS_PER_WEEK)
-                total.verified += Fraction(int(ver_o), DAYS_PER_WEEK)
+        for clause_id, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor.fetchall():
+            if divisor:  # hours: add rep_hours / divisor and ver_hours / divisor
+                rn, rd = _exact(rep_hours)
+                vn, vd = _exact(ver_hours)
+                rd *= int(divisor)
+                vd *= int(divisor)
+                total = hours.setdefault(clause_id, [0, 1, 0, 1])
+                total[0] = total[0] * rd + rn * total[1]
+                total[1] *= rd
+                total[2] = total[2] * vd + vn * total[3]
+                total[3] *= vd
+            else:  # placement weeks: days
+                total = days.setdefault(clause_id, [0, 0])
+                total[0] += int(rep_days)
+                total[1] += int(ver_days or 0)
+        for clause_id, (reported, verified) in days.items():
+            totals[clause_id] = ClauseTotals(
+                Fraction(reported, DAYS_PER_WEEK), Fraction(verified, DAYS_PER_WEEK)
+            )
+        for clause_id, (rn, rd, vn, vd) in hours.items():
+            totals[clause_id] = ClauseTotals(Fraction(rn, rd), Fraction(vn, vd))
         cursor.execute(placements_sql, params)
         for clause_id, reported, verified in cursor.fetchall():
             totals[clause_id] = ClauseTotals(Fraction(int(reported)), Fraction(int(verified)))
-    return dict(totals)
+    return totals

@@ -1,5 +1,6 @@
 """Tests of the compliance engine (DESIGN.md §4): pure functions, no database needed."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
@@ -13,8 +14,10 @@ from contracts.compliance import (
     ClauseTerms,
     Evaluation,
     RowFact,
+    _round_to_ore,
     clause_status,
     evaluate_clause,
+    evaluate_totals,
     evaluation_window,
     expected_to_date,
     metric_total,
@@ -798,3 +801,80 @@ def test_evaluation_matches_a_day_by_day_brute_force(
 ) -> None:
     terms, rows, as_of = case
     assert evaluate_clause(terms, rows, as_of) == brute_force_evaluate(terms, rows, as_of)
+
+
+# --- Property: the integer fast path of evaluate_totals is the rules above ---------------------
+
+
+def _reference_evaluation(
+    terms: ClauseTerms, reported: Fraction, verified: Fraction, as_of: date
+) -> Evaluation:
+    """evaluate_totals spelled with the rule functions, in Fractions (as it was written first)."""
+    expected = expected_to_date(terms, as_of)
+    status = clause_status(terms, reported=reported, expected=expected, as_of=as_of)
+    return Evaluation(
+        as_of=as_of,
+        metric=terms.metric,
+        target=_round_to_ore(Fraction(terms.target)),
+        expected=_round_to_ore(expected),
+        reported=_round_to_ore(reported),
+        verified=_round_to_ore(verified),
+        shortfall=_round_to_ore(max(Fraction(0), expected - reported)),
+        status=status,
+        projected_total=_round_to_ore(projected_total(terms, reported=reported, as_of=as_of)),
+        penalty_sek=penalty_sek(terms, verified=verified, status=status),
+    )
+
+
+_totals = st.one_of(
+    st.integers(0, 400).map(Fraction),
+    st.fractions(min_value=0, max_value=400, max_denominator=10_000),
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(clause_rows_and_day(), _totals, _totals, st.booleans())
+def test_evaluate_totals_is_exactly_the_rule_functions(
+    case: tuple[ClauseTerms, list[RowFact], date],
+    reported: Fraction,
+    verified: Fraction,
+    repeat_a_milestone_date: bool,
+) -> None:
+    terms, _rows, as_of = case
+    if repeat_a_milestone_date and terms.milestones:
+        # Two milestones on one date: the first of them is the one reached.
+        when, cumulative = terms.milestones[-1]
+        terms = replace(terms, milestones=(*terms.milestones, (when, cumulative / 2)))
+    verified = min(verified, reported)
+
+    actual = evaluate_totals(terms, reported=reported, verified=verified, as_of=as_of)
+    expected = _reference_evaluation(terms, reported, verified, as_of)
+
+    assert actual == expected
+    # The same Decimals digit for digit (and sign), not only equal in value.
+    for name in ("target", "expected", "reported", "verified", "shortfall", "projected_total"):
+        assert getattr(actual, name).as_tuple() == getattr(expected, name).as_tuple(), name
+    assert actual.penalty_sek.as_tuple() == expected.penalty_sek.as_tuple()
+
+
+@pytest.mark.parametrize(
+    ("value", "rounded"),
+    [
+        (Fraction(0), "0.00"),
+        (Fraction(1, 200), "0.01"),
+        (Fraction(-1, 200), "-0.01"),
+        (Fraction(-1, 1000), "-0.00"),
+        (Fraction(10**40 + 1, 3), "3333333333333333333333333333333333333333.67"),
+    ],
+)
+def test_rounding_to_ore_is_exact_at_any_size(value: Fraction, rounded: str) -> None:
+    assert str(_round_to_ore(value)) == rounded
+    assert _round_to_ore(value).as_tuple() == Decimal(rounded).as_tuple()
+
+
+def test_evaluate_totals_accepts_ints_and_decimals_as_totals() -> None:
+    terms = make_terms(target=Decimal("10.50"))
+    as_of = date(2024, 7, 1)
+    assert evaluate_totals(
+        terms, reported=Decimal("3.25"), verified=2, as_of=as_of
+    ) == _reference_evaluation(terms, Fraction("3.25"), Fraction(2), as_of)
