@@ -35,12 +35,16 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# GNU gettext (xgettext) lets the tests check that every string in the code is translated.
+# GNU gettext (xgettext) lets the tests check that every string in the code is translated;
+# Debian's Chromium runs the browser tests (Playwright never downloads a browser here).
 sysdeps:
-	@command -v xgettext >/dev/null 2>&1 || { \
+	@missing=""; command -v xgettext >/dev/null 2>&1 || missing="gettext"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
-	  else echo "Install GNU gettext (apt-get install gettext) for the translation check."; fi; }
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install with apt-get install $$missing (translation check, browser tests)."; fi; \
+	fi
 
 test: sysdeps lint translations
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,9 +1,18 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from .choices import AlertState
+from core.templatetags.ui import amount, status_badge
+
+from .choices import AlertState, ClauseStatus
 from .models import (
     Alert,
     AlertNotification,
@@ -14,7 +23,54 @@ from .models import (
     TargetGroup,
     milestone_errors,
 )
+from .selectors import evaluate_clauses
 from .services import alert_acknowledge
+
+BADGES = {"all": ["core/badges.css"]}
+
+
+def with_latest_snapshot(clauses: QuerySet[SocialClause]) -> QuerySet[SocialClause]:
+    """Clauses annotated with their latest daily snapshot (status, expected, reported), in the
+    same query: list pages show a badge per clause without a query per row."""
+    latest = ClauseSnapshot.objects.filter(clause=OuterRef("pk")).order_by("-date")
+    return clauses.annotate(
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_expected=Subquery(latest.values("expected")[:1]),
+        latest_reported=Subquery(latest.values("reported")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+    )
+
+
+def clause_badge(clause: SocialClause) -> str:
+    """The badge of a clause from its latest snapshot: status in words, expected vs reported."""
+    if not getattr(clause, "latest_status", None):
+        return _("not evaluated yet")
+    return format_html(
+        "{} {}",
+        status_badge(clause.latest_status),
+        _("%(reported)s reported of %(expected)s expected")
+        % {"reported": amount(clause.latest_reported), "expected": amount(clause.latest_expected)},
+    )
+
+
+class ComplianceStatusFilter(admin.SimpleListFilter):
+    """Clauses (or contracts with a clause) whose latest snapshot has the chosen status."""
+
+    title = _("compliance status")
+    parameter_name = "compliance"
+
+    def lookups(self, request, model_admin):
+        return ClauseStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in ClauseStatus.values:
+            return queryset
+        clauses = with_latest_snapshot(SocialClause.objects.all()).filter(
+            latest_status=self.value()
+        )
+        if queryset.model is SocialClause:
+            return queryset.filter(pk__in=clauses.values("pk"))
+        return queryset.filter(pk__in=clauses.values("contract_id"))
 
 
 @admin.register(TargetGroup)
@@ -24,30 +80,113 @@ class TargetGroupAdmin(admin.ModelAdmin):
 
 
 class SocialClauseInline(admin.StackedInline):
+    """The contract's clauses, each with where it stands today and its milestones. Milestones
+    are edited on the clause's own page (the admin cannot nest inlines)."""
+
     model = SocialClause
     extra = 0
     show_change_link = True
     filter_horizontal = ["target_groups"]
+    readonly_fields = ["compliance", "milestone_list"]
+    evaluations: dict = {}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("milestones", "target_groups")
+
+    @admin.display(description=_("compliance today"))
+    def compliance(self, clause: SocialClause) -> str:
+        evaluation = self.evaluations.get(clause.pk)
+        if evaluation is None:
+            return "–"
+        return format_html(
+            "{} {}",
+            status_badge(evaluation.status),
+            _("%(reported)s reported, %(verified)s approved, %(expected)s expected of %(target)s")
+            % {
+                "reported": amount(evaluation.reported),
+                "verified": amount(evaluation.verified),
+                "expected": amount(evaluation.expected),
+                "target": amount(evaluation.target),
+            },
+        )
+
+    @admin.display(description=_("milestones"))
+    def milestone_list(self, clause: SocialClause) -> str:
+        if not clause.pk:
+            return "–"
+        items = format_html_join(
+            ", ",
+            "{}: {}",
+            (
+                (date_format(m.date, "SHORT_DATE_FORMAT"), amount(m.cumulative_target))
+                for m in sorted(clause.milestones.all(), key=lambda m: m.date)
+            ),
+        )
+        link = reverse("admin:contracts_socialclause_change", args=[clause.pk])
+        return format_html(
+            '{} <a href="{}#milestones-group">{}</a>', items or "–", link, _("Edit milestones")
+        )
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SimpleHistoryAdmin):
     list_display = [
         "reference",
         "title",
         "contractor",
         "district",
         "status",
-        "start_date",
-        "end_date",
-        "value_sek",
+        "compliance",
     ]
-    list_filter = ["status", "district", "contractor", "reporting_frequency"]
+    list_filter = [
+        "status",
+        ComplianceStatusFilter,
+        "district",
+        "contractor",
+        "reporting_frequency",
+    ]
     list_select_related = ["contractor", "district"]
     search_fields = ["reference", "title", "contractor__name", "procurement__reference"]
     autocomplete_fields = ["procurement", "contractor", "district", "managers"]
     date_hierarchy = "start_date"
     inlines = [SocialClauseInline]
+
+    class Media:
+        css = BADGES
+
+    def get_queryset(self, request):
+        clauses = with_latest_snapshot(SocialClause.objects.order_by("id"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("clauses", queryset=clauses, to_attr="clause_states"))
+        )
+
+    @admin.display(description=_("compliance (latest snapshot)"))
+    def compliance(self, contract: Contract) -> str:
+        clauses = getattr(contract, "clause_states", [])
+        if not clauses:
+            return "–"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {}",
+            ((clause.get_metric_display(), clause_badge(clause)) for clause in clauses),
+        )
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None:
+            # One live evaluation of this contract's clauses for the whole page (4 queries).
+            evaluations = {
+                item.clause.id: item.evaluation
+                for item in evaluate_clauses(
+                    as_of=timezone.localdate(), contracts=Contract.objects.filter(pk=obj.pk)
+                )
+            }
+            for inline in inlines:
+                if isinstance(inline, SocialClauseInline):
+                    inline.evaluations = evaluations
+        return inlines
 
 
 class MilestoneFormSet(BaseInlineFormSet):
@@ -76,18 +215,41 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(SocialClause)
-class SocialClauseAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "contract", "metric", "target", "start_date", "due_date"]
-    list_filter = ["metric", "contract__district", "contract__contractor"]
+class SocialClauseAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "contract",
+        "metric",
+        "target",
+        "start_date",
+        "due_date",
+        "compliance",
+    ]
+    list_filter = [
+        ComplianceStatusFilter,
+        "metric",
+        "contract__district",
+        "contract__contractor",
+    ]
     list_select_related = ["contract"]
     search_fields = ["contract__reference", "contract__title", "text"]
     autocomplete_fields = ["contract"]
     filter_horizontal = ["target_groups"]
     inlines = [MilestoneInline]
 
+    class Media:
+        css = BADGES
+
+    def get_queryset(self, request):
+        return with_latest_snapshot(super().get_queryset(request))
+
+    @admin.display(description=_("compliance (latest snapshot)"), ordering="latest_status")
+    def compliance(self, clause: SocialClause) -> str:
+        return clause_badge(clause)
+
 
 @admin.register(ClauseMilestone)
-class ClauseMilestoneAdmin(admin.ModelAdmin):
+class ClauseMilestoneAdmin(SimpleHistoryAdmin):
     list_display = ["clause", "date", "cumulative_target"]
     list_select_related = ["clause__contract"]
     autocomplete_fields = ["clause"]
@@ -120,7 +282,7 @@ class AlertNotificationInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(SimpleHistoryAdmin):
     list_display = [
         "kind",
         "contract",
@@ -150,7 +312,7 @@ class AlertAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description=_("Acknowledge the selected alerts"))
+    @admin.action(description=_("Acknowledge the selected alerts"), permissions=["view"])
     def acknowledge(self, request, queryset) -> None:
         done = 0
         for alert in queryset.filter(state=AlertState.OPEN):

@@ -14,6 +14,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import AlertKind, AlertState, ClauseStatus, ContractStatus, Metric, ReportingFrequency
 from .schedule import Period, reporting_periods
@@ -95,6 +96,8 @@ class Contract(models.Model):
     evaluation_requested_at = models.DateTimeField(
         _("evaluation requested at"), null=True, blank=True, editable=False
     )
+    # The audit trail: every create, update and delete, with who and when (issue 6).
+    history = HistoricalRecords(excluded_fields=["evaluation_requested_at"])
 
     class Meta:
         ordering = ["reference"]
@@ -185,6 +188,7 @@ class SocialClause(models.Model):
         validators=[MinValueValidator(0)],
     )
     text = models.TextField(_("contract wording"), blank=True)
+    history = HistoricalRecords(m2m_fields=[target_groups])
 
     class Meta:
         ordering = ["contract", "id"]
@@ -250,6 +254,7 @@ class ClauseMilestone(models.Model):
     cumulative_target = models.DecimalField(
         _("cumulative target"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["clause", "date"]
@@ -365,6 +370,7 @@ class Alert(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]

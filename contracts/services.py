@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
 from core.models import language_of
 from core.roles import MANAGERS, OFFICERS
 from procurement.models import ContractorMembership
@@ -252,11 +253,18 @@ def alert_acknowledge(*, alert: Alert, user) -> Alert:
     """A manager or officer has seen the alert. Resolved alerts cannot be acknowledged."""
     if not (user.is_superuser or user.groups.filter(name__in=[MANAGERS, OFFICERS]).exists()):
         raise PermissionDenied(_("Only managers and officers can acknowledge alerts."))
-    updated = Alert.objects.filter(pk=alert.pk, state=AlertState.OPEN).update(
-        state=AlertState.ACKNOWLEDGED, acknowledged_by=user, acknowledged_at=timezone.now()
-    )
+    # Locked and saved (not a bare UPDATE) so that the audit trail records who acknowledged it.
+    with transaction.atomic():
+        current = Alert.objects.select_for_update().get(pk=alert.pk)
+        if current.state == AlertState.OPEN:
+            current.state = AlertState.ACKNOWLEDGED
+            current.acknowledged_by = user
+            current.acknowledged_at = timezone.now()
+            audit.by(current, user).save(
+                update_fields=["state", "acknowledged_by", "acknowledged_at"]
+            )
     alert.refresh_from_db()
-    if not updated and alert.state == AlertState.RESOLVED:
+    if alert.state == AlertState.RESOLVED:
         raise ValueError(_("A resolved alert cannot be acknowledged."))
     return alert
 
@@ -265,9 +273,12 @@ def alert_close(*, alert: Alert, user) -> Alert:
     """An officer closes an alert (the only way a ``clause_breached`` alert ends)."""
     if not (user.is_superuser or user.groups.filter(name=OFFICERS).exists()):
         raise PermissionDenied(_("Only officers can close alerts."))
-    Alert.objects.filter(pk=alert.pk).exclude(state=AlertState.RESOLVED).update(
-        state=AlertState.RESOLVED, resolved_at=timezone.now()
-    )
+    with transaction.atomic():
+        current = Alert.objects.select_for_update().get(pk=alert.pk)
+        if current.state != AlertState.RESOLVED:
+            current.state = AlertState.RESOLVED
+            current.resolved_at = timezone.now()
+            audit.by(current, user).save(update_fields=["state", "resolved_at"])
     alert.refresh_from_db()
     return alert
 
@@ -362,9 +373,14 @@ def clause_save(
         if target_groups is not None:
             clause.target_groups.set(target_groups)
         if milestones is not None:
-            clause.milestones.all().delete()
-            ClauseMilestone.objects.bulk_create(
-                ClauseMilestone(clause=clause, date=when, cumulative_target=value)
-                for when, value in pairs
+            for old in clause.milestones.all():
+                old.delete()  # one by one, so that the audit trail records each
+            audit.bulk_create(
+                ClauseMilestone,
+                (
+                    ClauseMilestone(clause=clause, date=when, cumulative_target=value)
+                    for when, value in pairs
+                ),
+                user=None,  # the request's user, from the history middleware
             )
     return clause

@@ -44,3 +44,29 @@ def language_of(user) -> str:
     """The language to write to ``user`` in (Swedish unless the profile says otherwise)."""
     profile = getattr(user, "profile", None)
     return profile.language if profile else Profile.Language.SWEDISH
+
+
+class ReadLog(models.Model):
+    """An officer's, manager's or superuser's read of participant-level rows (the audit trail of
+    reads; GDPR art. 32). Changes are recorded separately, by the models' history."""
+
+    user = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    what = models.CharField(_("what"), max_length=100)
+    object_ids = models.TextField(_("object ids"), blank=True)
+    count = models.PositiveIntegerField(_("rows"), default=0)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("read of participant data")
+        verbose_name_plural = _("reads of participant data")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
 
 from .models import Heartbeat
+from .roles import contractor_id_of, is_officer, sees_everything
 from .tasks import WORKER_HEARTBEAT
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest):
-    """Until the portal and dashboard exist, everyone starts in the admin."""
-    return redirect("admin:index")
+    """Each role starts on its own page: contractors in the portal, managers on the dashboard,
+    officers (and superusers) in the admin, where they register contracts and review reports."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if contractor_id_of(user) is not None:
+        return redirect("portal:index")
+    if is_officer(user) and user.is_staff:
+        return redirect("admin:index")
+    if sees_everything(user):
+        return redirect("dashboard:index")
+    return render(request, "core/no_role.html", status=403)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None):

@@ -1,7 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from core import audit
+from core.templatetags.ui import report_badge
+
+from . import services
+from .choices import ReportStatus
+from .forms import ReviewForm
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
+from .selectors import report_effect
 
 
 class RowFormSet(BaseInlineFormSet):
@@ -33,8 +49,15 @@ class PlacementRowInline(admin.TabularInline):
 
 
 @admin.register(PlacementReport)
-class PlacementReportAdmin(admin.ModelAdmin):
-    list_display = ["contract", "period_start", "period_end", "status", "submitted_at"]
+class PlacementReportAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "contract",
+        "period_start",
+        "period_end",
+        "status_badge",
+        "submitted_at",
+        "review",
+    ]
     list_filter = ["status", "contract__district", "contract__contractor"]
     list_select_related = ["contract"]
     search_fields = ["contract__reference", "contract__title"]
@@ -43,11 +66,118 @@ class PlacementReportAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [PlacementRowInline]
 
+    class Media:
+        css = {"all": ["core/badges.css"]}
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, report: PlacementReport) -> str:
+        return report_badge(report.status)
+
+    @admin.display(description=_("review"))
+    def review(self, report: PlacementReport) -> str:
+        label = _("Review") if report.status == ReportStatus.SUBMITTED else _("Rows and effect")
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:internships_placementreport_review", args=[report.pk]),
+            label,
+        )
+
+    def get_urls(self):
+        review = self.admin_site.admin_view(self.review_view)
+        return [
+            path("<int:report_id>/review/", review, name="internships_placementreport_review"),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request, report_id: int):
+        """The report's rows and what approving it changes for each clause; approve or reject
+        (rejecting needs a comment), through the same services as the API."""
+        report = get_object_or_404(
+            PlacementReport.objects.select_related("contract", "submitted_by", "reviewed_by"),
+            pk=report_id,
+        )
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            comment = form.cleaned_data["comment"]
+            try:
+                if "reject" in request.POST:
+                    services.report_reject(report=report, user=request.user, comment=comment)
+                    self.message_user(request, gettext("The report was rejected."))
+                else:
+                    services.report_approve(report=report, user=request.user, comment=comment)
+                    self.message_user(request, gettext("The report was approved."))
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error("comment" if field == "review_comment" else None, problems)
+            except services.TransitionError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+            else:
+                return redirect("admin:internships_placementreport_review", report_id=report.pk)
+        clauses = {clause.pk: clause for clause in report.contract.clauses.all()}
+        rows = list(report.rows.select_related("target_group").order_by("start_date", "id"))
+        audit.read_logged(
+            user=request.user,
+            what="placement rows (review)",
+            object_ids=[row.pk for row in rows],
+            detail=str(report),
+        )
+        effects = [
+            (clauses[effect.clause_id], effect)
+            for effect in report_effect(report, as_of=timezone.localdate())
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Review report: %(report)s") % {"report": report},
+            "opts": self.model._meta,
+            "original": report,
+            "report": report,
+            "rows": rows,
+            "effects": effects,
+            "form": form,
+            "can_review": report.status == ReportStatus.SUBMITTED
+            and self.has_change_permission(request, report),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/internships/placementreport/review.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            ids = list(
+                PlacementRow.objects.filter(report_id=object_id).values_list("pk", flat=True)
+            )
+            audit.read_logged(
+                user=request.user,
+                what="placement rows (report page)",
+                object_ids=ids,
+                detail=f"report {object_id}",
+            )
+        return response
+
 
 @admin.register(PlacementRow)
-class PlacementRowAdmin(admin.ModelAdmin):
+class PlacementRowAdmin(SimpleHistoryAdmin):
     list_display = ["participant_ref", "report", "target_group", "start_date", "end_date", "hours"]
     list_filter = ["target_group"]
     list_select_related = ["report__contract", "target_group"]
     search_fields = ["participant_ref", "report__contract__reference"]
     autocomplete_fields = ["report", "target_group"]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            audit.read_logged(
+                user=request.user,
+                what="placement rows (list)",
+                object_ids=[row.pk for row in changelist.result_list],
+                detail=request.GET.urlencode()[:200],
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            audit.read_logged(user=request.user, what="placement row", object_ids=[int(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -607,7 +607,9 @@ def _sorted(problems: list[Problem], table: Table | None) -> list[Problem]:
     return sorted(problems, key=key)
 
 
-def import_report(*, data: Mapping[str, Any], user) -> PlacementReport:
+def import_report(
+    *, data: Mapping[str, Any], user, into: PlacementReport | None = None
+) -> PlacementReport:
     """Create a draft report from an uploaded file, all or nothing.
 
     ``data`` is the submitted form: ``file``, ``contract`` (id of a contract ``user`` may see),
@@ -615,6 +617,10 @@ def import_report(*, data: Mapping[str, Any], user) -> PlacementReport:
     checked with the API's serializers (one by one and together) and saved by
     :func:`internships.services.report_save`. Raises :class:`ImportRefused` listing every problem
     found; then nothing has been saved.
+
+    ``into`` is an existing draft (or rejected report) of that contract and period whose rows
+    the file replaces (the portal's "upload into this draft"); without it the period must have
+    no report yet.
     """
     form = ImportFormSerializer(data=data, context={"user": user})
     problems: list[Problem] = []
@@ -625,6 +631,12 @@ def import_report(*, data: Mapping[str, Any], user) -> PlacementReport:
             period_start=form.validated_data["period_start"],
             period_end=form.validated_data["period_end"],
         )
+        if into is not None and (
+            into.contract_id,
+            into.period_start,
+            into.period_end,
+        ) == (report.contract_id, report.period_start, report.period_end):
+            report = into
         try:
             # Before reading the rows: a wrong period would make every row "outside the period".
             # Constraints after the fields: for a period of the contract, end >= start holds, so
@@ -646,6 +658,7 @@ def import_report(*, data: Mapping[str, Any], user) -> PlacementReport:
 
     groups = _TargetGroups()
     serializer = ReportSerializer(
+        instance=report if report.pk else None,
         data={
             "contract": report.contract_id,
             "period_start": report.period_start.isoformat(),

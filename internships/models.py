@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from contracts.schedule import is_period
 
@@ -60,6 +61,7 @@ class PlacementReport(models.Model):
     review_comment = models.TextField(_("review comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["contract", "period_start", "-created_at"]
@@ -122,6 +124,7 @@ class PlacementRow(models.Model):
     )
     role = models.CharField(_("role"), max_length=100, blank=True, help_text=_("Trade."))
     notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["report", "participant_ref", "start_date"]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
+from contracts.compliance import Evaluation
+from contracts.models import Contract
 from contracts.selectors import contract_list
 
+from .choices import ReportStatus
 from .models import PlacementReport, PlacementRow
 
 
@@ -24,3 +31,44 @@ def report_list(*, user) -> QuerySet[PlacementReport]:
         )
         .order_by("contract__reference", "period_start", "id")
     )
+
+
+@dataclass(frozen=True)
+class ClauseEffect:
+    """What one report changes for one clause: the clause without the report and with it
+    approved."""
+
+    clause_id: int
+    metric: str
+    without: Evaluation
+    approved: Evaluation
+
+
+def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]:
+    """The effect of ``report`` on each clause of its contract, for an officer's review.
+
+    The compliance rules live in one place (:func:`contracts.selectors.evaluate_clauses`, in SQL
+    and :mod:`contracts.compliance`); rather than re-implement them for a what-if, each case is
+    evaluated inside a savepoint where the report's status is set as the case needs, and rolled
+    back. Nothing is written.
+    """
+    from contracts.selectors import evaluate_clauses
+
+    contracts = Contract.objects.filter(pk=report.contract_id)
+
+    def evaluate_as(status: str) -> dict[int, Evaluation]:
+        with transaction.atomic():
+            PlacementReport.objects.filter(pk=report.pk).update(status=status)
+            evaluations = {
+                item.clause.id: item.evaluation
+                for item in evaluate_clauses(as_of=as_of, contracts=contracts)
+            }
+            transaction.set_rollback(True)
+        return evaluations
+
+    without = evaluate_as(ReportStatus.DRAFT)
+    approved = evaluate_as(ReportStatus.APPROVED)
+    return [
+        ClauseEffect(clause_id, approved[clause_id].metric, without[clause_id], approved[clause_id])
+        for clause_id in sorted(approved)
+    ]

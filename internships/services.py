@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.services import contract_evaluation_request
+from core import audit
 from core.roles import OFFICERS
 
 from .choices import ReportStatus
@@ -78,6 +79,7 @@ def report_submit(*, report: PlacementReport, user) -> PlacementReport:
                     for i, _f, m in errors
                 ]
             )
+        audit.by(report, user)
         report.status = ReportStatus.SUBMITTED
         report.submitted_by = user
         report.submitted_at = timezone.now()
@@ -102,6 +104,7 @@ def _review(*, report: PlacementReport, user, status: str, comment: str) -> Plac
                 _("Only a submitted report can be reviewed; this one is %(status)s.")
                 % {"status": report.get_status_display()}
             )
+        audit.by(report, user)
         report.status = status
         report.reviewed_by = user
         report.reviewed_at = timezone.now()
@@ -140,6 +143,7 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                     % {"status": current.get_status_display()}
                 )
         report.full_clean(exclude=["status"])
+        audit.by(report, user)
         try:
             with transaction.atomic():
                 report.save()
@@ -148,8 +152,11 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                 {"period_start": _("This contract already has a report for this period.")}
             ) from None
         if rows is not None:
-            report.rows.all().delete()
-            PlacementRow.objects.bulk_create(PlacementRow(report=report, **row) for row in rows)
+            for old in report.rows.all():
+                audit.by(old, user).delete()
+            audit.bulk_create(
+                PlacementRow, (PlacementRow(report=report, **row) for row in rows), user=user
+            )
     return report
 
 
@@ -161,4 +168,4 @@ def report_delete(*, report: PlacementReport, user) -> None:
             _("Only a draft can be deleted; this one is %(status)s.")
             % {"status": current.get_status_display()}
         )
-    current.delete()
+    audit.by(current, user).delete()

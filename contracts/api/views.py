@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from contracts import exports, ocds, selectors, services
+from core import audit
 from core.api.permissions import OfficerWritesOthersRead
 
 from .serializers import (
@@ -199,6 +200,13 @@ class ComplianceViewSet(FileExportMixin, viewsets.GenericViewSet):
         params = dict(query.validated_data)
         sep = params.pop("sep")
         rows = exports.report_rows(user=request.user, **params)
+        audit.read_logged(
+            user=request.user,
+            what="placement rows (export)",
+            object_ids=list(rows.values_list("pk", flat=True)[:200]),
+            count=rows.count(),
+            detail=request.GET.urlencode()[:200],
+        )
         return exports.file_response(
             request.accepted_renderer.format,
             [column for column, _path in exports.ROW_COLUMNS],

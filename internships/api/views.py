@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core import audit
 from core.api.throttling import ImportRateThrottle, WriteRateThrottle
 from core.roles import contractor_id_of, is_officer
 from internships import importing, selectors, services
@@ -48,6 +49,24 @@ class ReportViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.report_list(user=self.request.user)
+
+    def _log_rows(self, reports, detail: str) -> None:
+        audit.read_logged(
+            user=self.request.user,
+            what="placement rows (API)",
+            object_ids=[row["id"] for report in reports for row in report.get("rows", [])],
+            detail=detail,
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        self._log_rows([response.data], f"report {kwargs.get('pk')}")
+        return response
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        self._log_rows(response.data.get("results", []), request.GET.urlencode()[:200])
+        return response
 
     def _save(self, serializer, report):
         data = dict(serializer.validated_data)
@@ -136,13 +155,13 @@ class ReportViewSet(viewsets.ModelViewSet):
             OpenApiParameter(
                 "format",
                 OpenApiTypes.STR,
-                enum=list(importing.TEMPLATE_FORMATS),
+                enum=[*importing.TEMPLATE_FORMATS],
                 description="File type (default csv).",
             ),
             OpenApiParameter(
                 "lang",
                 OpenApiTypes.STR,
-                enum=list(importing.TEMPLATE_LANGUAGES),
+                enum=[*importing.TEMPLATE_LANGUAGES],
                 description="Header language (default: the request's language; Swedish).",
             ),
         ],

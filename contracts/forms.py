@@ -1,0 +1,38 @@
+"""Forms of the managers' dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import Contractor, District
+
+
+class DashboardFilterForm(forms.Form):
+    """Year, district and contractor; every field optional (the current year, everything)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("All districts"),
+    )
+    contractor = forms.ModelChoiceField(
+        label=_("Contractor"),
+        queryset=Contractor.objects.order_by("name"),
+        required=False,
+        empty_label=_("All contractors"),
+    )
+    clause = forms.TypedChoiceField(
+        label=_("Clause in the chart"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(
+        self, *args: Any, years: list[int], clauses: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, str(year)) for year in reversed(years)]
+        self.fields["clause"].choices = [("", _("The first clause that needs attention")), *clauses]

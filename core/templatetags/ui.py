@@ -1,0 +1,93 @@
+"""Template tags of the web interface: status badges and progress bars.
+
+A badge always says the status in words and with a symbol; colour only repeats it (WCAG 1.4.1).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from contracts.choices import ClauseStatus, PeriodState
+from core import charts
+from internships.choices import ReportStatus
+
+register = template.Library()
+
+_SYMBOLS = {
+    ClauseStatus.MET: "✓",
+    ClauseStatus.ON_TRACK: "➜",
+    ClauseStatus.AT_RISK: "!",
+    ClauseStatus.BEHIND: "▼",
+    ClauseStatus.BREACHED: "✕",
+    ClauseStatus.NOT_STARTED: "○",
+    PeriodState.RECEIVED: "✓",
+    PeriodState.UPCOMING: "○",
+    PeriodState.DUE_SOON: "!",
+    PeriodState.OVERDUE: "✕",
+    ReportStatus.DRAFT: "✎",
+    ReportStatus.SUBMITTED: "➜",
+    ReportStatus.APPROVED: "✓",
+    ReportStatus.REJECTED: "✕",
+}
+
+
+def _badge(prefix: str, value: str, label: str) -> SafeString:
+    return format_html(
+        '<span class="badge {}-{}"><span aria-hidden="true">{}</span> {}</span>',
+        prefix,
+        value,
+        _SYMBOLS.get(value, ""),
+        label,
+    )
+
+
+@register.simple_tag
+def status_badge(status: str) -> SafeString:
+    """A clause's compliance status."""
+    return _badge("status", status, ClauseStatus(status).label)
+
+
+@register.simple_tag
+def state_badge(state: str) -> SafeString:
+    """A reporting period's state (received, upcoming, due soon, overdue)."""
+    return _badge("state", state, PeriodState(state).label)
+
+
+@register.simple_tag
+def report_badge(status: str) -> SafeString:
+    """A report's status (draft, submitted, approved, rejected)."""
+    return _badge("report", status, ReportStatus(status).label)
+
+
+def amount(value: Decimal) -> str:
+    """A quantity in the user's locale, without decimals when it is whole."""
+    value = Decimal(value)
+    places = 0 if value == value.to_integral_value() else 1
+    return number_format(value, decimal_pos=places, use_l10n=True)
+
+
+register.filter("amount", amount)
+
+
+@register.simple_tag
+def progress(evaluation) -> SafeString:
+    """Reported against the target, with a marker where the clause should stand today."""
+    label = gettext(
+        "Reported %(reported)s of the target %(target)s; expected by now: %(expected)s."
+    ) % {
+        "reported": amount(evaluation.reported),
+        "target": amount(evaluation.target),
+        "expected": amount(evaluation.expected),
+    }
+    return charts.progress_bar(
+        reported=evaluation.reported,
+        expected=evaluation.expected,
+        target=evaluation.target,
+        label=label,
+    )

@@ -1,0 +1,278 @@
+"""The contractor portal (/portal/): my contracts, where each clause stands, the reporting
+schedule, report forms and file upload (DESIGN.md §7).
+
+Views only check input and call selectors and services; what a user may see comes from the same
+scoped selectors as the API (``contract_list(user=…)``, ``report_list(user=…)``), so another
+contractor's contract or report is a 404.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from contracts.overview import contract_overviews
+from contracts.selectors import contract_list
+from core.roles import contractor_id_of
+
+from . import importing, services
+from .choices import ReportStatus
+from .forms import (
+    ReportErrors,
+    RowFormSet,
+    UploadForm,
+    formset_with_extra_row,
+    parse_period,
+    period_label,
+    report_save_from_forms,
+    row_initial,
+)
+from .models import PlacementReport
+from .selectors import report_list
+
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
+
+
+def contractor_required(view):
+    """Logged in and a contractor user (or a superuser); anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if contractor_id_of(request.user) is None and not request.user.is_superuser:
+            raise PermissionDenied(_("The portal is for contractor users."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _overview(request: HttpRequest, contract_id: int):
+    contracts = contract_list(user=request.user).filter(pk=contract_id)
+    overviews = contract_overviews(contracts, as_of=timezone.localdate())
+    if not overviews:
+        from django.http import Http404
+
+        raise Http404
+    return overviews[0]
+
+
+def _reports_by_period(contract_id: int, user) -> dict:
+    reports = report_list(user=user).filter(contract_id=contract_id).order_by("created_at", "id")
+    by_period: dict = {}
+    for report in reports:
+        current = by_period.get(report.period_start)
+        if current is None or current.status == ReportStatus.REJECTED:
+            by_period[report.period_start] = report
+    return by_period
+
+
+@contractor_required
+def index(request: HttpRequest) -> HttpResponse:
+    """My contracts, their clauses and what is due."""
+    overviews = contract_overviews(contract_list(user=request.user), as_of=timezone.localdate())
+    due = [(overview.contract, entry) for overview in overviews for entry in overview.open_periods]
+    due.sort(key=lambda item: item[1].due_date)
+    return render(request, "portal/index.html", {"overviews": overviews, "due": due})
+
+
+@contractor_required
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """One contract: clauses with progress, the reporting schedule and its reports."""
+    overview = _overview(request, contract_id)
+    reports = _reports_by_period(contract_id, request.user)
+    periods = [
+        (entry, reports.get(entry.period_start))
+        for entry in reversed(overview.schedule)
+        if entry.period_start <= timezone.localdate() or reports.get(entry.period_start)
+    ]
+    return render(request, "portal/contract.html", {"overview": overview, "periods": periods})
+
+
+def _editable_period(overview, period_start: str | None, user):
+    entry = parse_period(period_start, overview.schedule)
+    if entry is None:
+        return None, None
+    report = _reports_by_period(overview.contract.pk, user).get(entry.period_start)
+    return entry, report
+
+
+@contractor_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
+    """Type a draft report for one period: a row per placement (add and remove rows)."""
+    overview = _overview(request, contract_id)
+    entry, report = _editable_period(overview, period, request.user)
+    if entry is None:
+        messages.error(request, _("That is not one of the contract's reporting periods."))
+        return redirect("portal:contract", contract_id=contract_id)
+    if report is not None and report.status not in EDITABLE:
+        messages.info(request, _("This period's report has been sent and can no longer be edited."))
+        return redirect("portal:report", report_id=report.pk)
+    general: list[str] = []
+    if request.method == "POST" and "add_row" in request.POST:
+        formset = formset_with_extra_row(request.POST)
+    elif request.method == "POST":
+        formset = RowFormSet(data=request.POST, prefix="rows")
+        if formset.is_valid():
+            try:
+                saved = report_save_from_forms(
+                    formset=formset,
+                    contract=overview.contract,
+                    period=entry,
+                    report=report,
+                    user=request.user,
+                )
+            except ReportErrors as refused:
+                general = refused.messages
+            else:
+                messages.success(request, _("The draft is saved. Submit it when it is complete."))
+                return redirect("portal:report", report_id=saved.pk)
+    else:
+        rows = (
+            list(report.rows.select_related("target_group").order_by("start_date", "id"))
+            if report
+            else []
+        )
+        formset = RowFormSet(initial=row_initial(rows), prefix="rows")
+    return render(
+        request,
+        "portal/report_form.html",
+        {
+            "overview": overview,
+            "entry": entry,
+            "period_label": period_label(entry),
+            "report": report,
+            "formset": formset,
+            "general_errors": general,
+        },
+    )
+
+
+@contractor_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """Upload a CSV or XLSX file for a period. Every problem is listed, row by row, before
+    anything is saved; a clean file becomes a draft (or replaces the draft's rows)."""
+    overview = _overview(request, contract_id)
+    reports = _reports_by_period(contract_id, request.user)
+    today = timezone.localdate()
+    periods = [
+        entry
+        for entry in reversed(overview.schedule)
+        if entry.period_start <= today
+        and (
+            reports.get(entry.period_start) is None
+            or reports[entry.period_start].status in EDITABLE
+        )
+    ]
+    problems: list[importing.Problem] = []
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES, periods=periods)
+        if form.is_valid():
+            entry = form.cleaned_data["period"]
+            into = reports.get(entry.period_start)
+            try:
+                report = importing.import_report(
+                    data={
+                        "file": form.cleaned_data["file"],
+                        "contract": overview.contract.pk,
+                        "period_start": entry.period_start.isoformat(),
+                        "period_end": entry.period_end.isoformat(),
+                    },
+                    user=request.user,
+                    into=into,
+                )
+            except importing.ImportRefused as refused:
+                problems = refused.problems
+            except services.TransitionError as error:
+                problems = [importing.Problem(None, None, str(error))]
+            else:
+                count = report.rows.count()
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d row was read from the file and saved as a draft. "
+                        "Check it, then submit.",
+                        "%(count)d rows were read from the file and saved as a draft. "
+                        "Check them, then submit.",
+                        count,
+                    )
+                    % {"count": count},
+                )
+                return redirect("portal:report", report_id=report.pk)
+    else:
+        chosen = request.GET.get("period")
+        form = UploadForm(periods=periods, initial={"period": chosen} if chosen else None)
+    template_url = reverse("report-import-template")
+    return render(
+        request,
+        "portal/upload.html",
+        {
+            "overview": overview,
+            "form": form,
+            "problems": problems,
+            "template_url": template_url,
+            "has_periods": bool(periods),
+        },
+    )
+
+
+def _report(request: HttpRequest, report_id: int) -> PlacementReport:
+    return get_object_or_404(report_list(user=request.user), pk=report_id)
+
+
+@contractor_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A report with its rows, its status and the officer's comment."""
+    report = _report(request, report_id)
+    return render(
+        request,
+        "portal/report.html",
+        {"report": report, "rows": report.rows.all(), "editable": report.status in EDITABLE},
+    )
+
+
+@contractor_required
+@require_http_methods(["GET", "POST"])
+def report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Confirm, then send the report for review."""
+    report = _report(request, report_id)
+    if request.method == "POST":
+        try:
+            services.report_submit(report=report, user=request.user)
+        except (ValidationError, services.TransitionError) as error:
+            for message in getattr(error, "messages", [str(error)]):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The report has been submitted for review. Thank you!"))
+        return redirect("portal:report", report_id=report.pk)
+    return render(
+        request, "portal/report_submit.html", {"report": report, "rows": report.rows.all()}
+    )
+
+
+@contractor_required
+@require_http_methods(["GET", "POST"])
+def report_delete(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Confirm, then discard a draft."""
+    report = _report(request, report_id)
+    contract_id = report.contract_id
+    if request.method == "POST":
+        try:
+            services.report_delete(report=report, user=request.user)
+        except services.TransitionError as error:
+            messages.error(request, str(error))
+            return redirect("portal:report", report_id=report.pk)
+        messages.success(request, _("The draft has been deleted."))
+        return redirect("portal:contract", contract_id=contract_id)
+    return render(request, "portal/report_delete.html", {"report": report})
