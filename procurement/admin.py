@@ -1,4 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core.accounts import user_invite
 
 from .models import Contractor, ContractorMembership, District, Procurement
 
@@ -29,6 +34,23 @@ class ContractorMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "contractor"]
     search_fields = ["user__username", "contractor__name"]
     autocomplete_fields = ["user", "contractor"]
+    actions = ["invite"]
+
+    @admin.action(description=_("Send an invitation e-mail (choose a password)"))
+    def invite(self, request, queryset) -> None:
+        sent = 0
+        for membership in queryset.select_related("user", "contractor"):
+            try:
+                user_invite(user=membership.user, contractor_name=membership.contractor.name)
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), level=messages.ERROR)
+            else:
+                sent += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+        )
 
 
 @admin.register(Procurement)

@@ -32,6 +32,24 @@ def _plain_static_storage(settings) -> None:
     }
 
 
+# The test client, the live server and WSGI apps built at import (schemathesis) speak plain
+# HTTP: set before any of them builds its middleware (SecurityMiddleware reads these once).
+# HTTPS redirects and HSTS are switched on by their own tests (tests/core/test_security.py); the
+# production settings as a whole are checked by ``manage.py check --deploy`` in a subprocess.
+settings.SECURE_SSL_REDIRECT = False
+settings.SESSION_COOKIE_SECURE = False
+settings.CSRF_COOKIE_SECURE = False
+settings.SECURE_HSTS_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _password_only_logins(settings) -> None:
+    """Most tests log in with a password only; the login lockout and the staff's second factor
+    are switched on by the tests of each (tests/core/test_security.py)."""
+    settings.AXES_ENABLED = False
+    settings.MFA_REQUIRED = False
+
+
 @pytest.fixture
 def postgres(db) -> None:
     """Require the test database to be PostgreSQL."""

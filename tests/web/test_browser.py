@@ -53,12 +53,25 @@ def browser():
         browser.close()
 
 
+#: Content-Security-Policy violations Chromium reported on any page of the test.
+CSP_VIOLATIONS: list[str] = []
+
+
 def _page(browser, *, width: int = 1280):
     context = browser.new_context(
         locale="sv-SE", viewport={"width": width, "height": 900}, timezone_id="Europe/Stockholm"
     )
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
 
 
 def _login(page, base: str, username: str) -> None:
@@ -225,3 +238,9 @@ def test_contractor_uploads_fixes_and_submits_officer_approves_dashboard_updates
     phone.goto(f"{base}/portal/contracts/{contract.pk}/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     _shot(phone, "10-portal-phone")
+
+    # The whole journey ran under the production Content-Security-Policy without a violation.
+    assert "default-src 'self'" in phone.evaluate(
+        "fetch(location.href).then(r => r.headers.get('content-security-policy'))"
+    )
+    assert CSP_VIOLATIONS == []
