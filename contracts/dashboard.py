@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
-from internships.choices import COUNTED_STATUSES
+from internships.choices import COUNTED_STATUSES, ReportStatus
 from internships.models import PlacementRow
 
 from .choices import AlertState, ClauseStatus, Metric, PeriodState
@@ -90,6 +90,10 @@ def _year_rows(contracts: QuerySet[Contract], start: date, end: date) -> QuerySe
         report__status__in=COUNTED_STATUSES,
         start_date__lte=end,
         end_date__gte=start,
+    ).exclude(
+        # A correction counts once approved (its corrected report is then superseded).
+        report__corrects__isnull=False,
+        report__status=ReportStatus.SUBMITTED,
     )
 
 

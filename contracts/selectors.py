@@ -177,15 +177,21 @@ def _report_refs(contracts: QuerySet[Contract]) -> dict[int, dict[date, ReportRe
     """For each contract, the report that stands for each period, in one query.
 
     A period's report is its non-rejected one if it has one, else its latest rejected one.
+    Corrections are versions of an approved report: the period's report is the approved
+    version (the original, or its approved correction), never a pending correction.
     """
     refs: dict[int, dict[date, ReportRef]] = defaultdict(dict)
-    for report_id, contract_id, period_start, status in (
+    for report_id, contract_id, period_start, status, corrects in (
         PlacementReport.objects.filter(contract__in=contracts.values("id"))
         .order_by("period_start", "created_at", "id")
-        .values_list("id", "contract_id", "period_start", "status")
+        .values_list("id", "contract_id", "period_start", "status", "corrects_id")
     ):
+        if status == ReportStatus.SUPERSEDED or (
+            corrects is not None and status != ReportStatus.APPROVED
+        ):
+            continue
         current = refs[contract_id].get(period_start)
-        if current is None or current.status == ReportStatus.REJECTED:
+        if current is None or current.status == ReportStatus.REJECTED or corrects is not None:
             refs[contract_id][period_start] = ReportRef(report_id, status)
     return refs
 

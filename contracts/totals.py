@@ -86,8 +86,12 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
                        AS o,
                    {days("r.end_date", "r.start_date")} + 1 AS d
             FROM windows w
+            -- Counted: approved reports, and submitted ones that are not corrections (a
+            -- correction counts once approved; its corrected report is then superseded).
             JOIN internships_placementreport rep
-                 ON rep.contract_id = w.contract_id AND rep.status IN (%(submitted)s, %(approved)s)
+                 ON rep.contract_id = w.contract_id
+                 AND (rep.status = %(approved)s
+                      OR (rep.status = %(submitted)s AND rep.corrects_id IS NULL))
             JOIN internships_placementrow r ON r.report_id = rep.id
             {group_join}
             WHERE r.end_date >= w.ws AND r.start_date <= w.we AND {group_test}

@@ -551,6 +551,55 @@ def _save_reports(contract, periods, statuses, deliveries, users, groups, rng, r
                 for row, group in rows
             )
             result.count("rows", len(rows))
+    if contract.reference == CORRECTED_CONTRACT:
+        _correct_first_approved(contract, contractor_user, users["officer"], result)
+
+
+#: The demo contract whose first approved report was corrected (issue 6: every version kept).
+CORRECTED_CONTRACT = "K-2024-105"
+
+
+def _correct_first_approved(contract, contractor_user, officer, result) -> None:
+    """An approved report corrected afterwards: the role of one row was wrong. The correction is
+    approved, so the first version is kept as superseded (the figures do not change)."""
+    original = (
+        PlacementReport.objects.filter(contract=contract, status=ReportStatus.APPROVED)
+        .order_by("period_start")
+        .first()
+    )
+    if original is None or not original.rows.exists():
+        return
+    original.status = ReportStatus.SUPERSEDED
+    original.save(update_fields=["status"])
+    reviewed = original.reviewed_at + timedelta(days=20)
+    correction = PlacementReport.objects.create(
+        contract=contract,
+        period_start=original.period_start,
+        period_end=original.period_end,
+        status=ReportStatus.APPROVED,
+        corrects=original,
+        correction_reason="Fel yrkesroll angavs för en deltagare.",
+        submitted_by=contractor_user,
+        submitted_at=reviewed - timedelta(days=3),
+        reviewed_by=officer,
+        reviewed_at=reviewed,
+    )
+    rows = list(original.rows.order_by("id"))
+    PlacementRow.objects.bulk_create(
+        PlacementRow(
+            report=correction,
+            participant_ref=row.participant_ref,
+            target_group_id=row.target_group_id,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            hours=row.hours,
+            role="Träarbetare" if index == 0 else row.role,
+            notes=row.notes,
+        )
+        for index, row in enumerate(rows)
+    )
+    result.count("reports")
+    result.count("rows", len(rows))
 
 
 def seed_demo(

@@ -17,7 +17,7 @@ from . import services
 from .choices import ReportStatus
 from .forms import ReviewForm
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
-from .selectors import report_effect
+from .selectors import report_effect, report_versions
 
 
 class RowFormSet(BaseInlineFormSet):
@@ -123,6 +123,7 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             object_ids=[row.pk for row in rows],
             detail=str(report),
         )
+        versions = report_versions(report)
         effects = [
             (clauses[effect.clause_id], effect)
             for effect in report_effect(report, as_of=timezone.localdate())
@@ -135,6 +136,8 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             "report": report,
             "rows": rows,
             "effects": effects,
+            "versions": versions if len(versions) > 1 else [],
+            "version_url": "admin:internships_placementreport_review",
             "form": form,
             "can_review": report.status == ReportStatus.SUBMITTED
             and self.has_change_permission(request, report),

@@ -199,6 +199,16 @@ class UploadForm(forms.Form):
         return self.periods[self.cleaned_data["period"]]
 
 
+class CorrectionForm(forms.Form):
+    """Why an approved report is corrected (kept with the new version)."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ReviewForm(forms.Form):
     """An officer's decision on a submitted report; rejecting needs a comment."""
 

@@ -59,6 +59,18 @@ class PlacementReport(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
+    # A correction of an approved report: a new version of the same period, reviewed like any
+    # report. Until it is approved the corrected report keeps counting; when it is approved the
+    # corrected one becomes "superseded". Every version is kept.
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
@@ -75,12 +87,19 @@ class PlacementReport(models.Model):
                 condition=Q(status__in=ReportStatus.values), name="report_status_valid"
             ),
             # A rejected report may be corrected and sent again as a new one; any other status
-            # holds the period.
+            # holds the period. Corrections of an approved report are versions of it instead.
             models.UniqueConstraint(
                 fields=["contract", "period_start"],
-                condition=~Q(status=ReportStatus.REJECTED),
+                condition=~Q(status__in=[ReportStatus.REJECTED, ReportStatus.SUPERSEDED])
+                & Q(corrects__isnull=True),
                 name="report_one_open_per_period",
                 violation_error_message=_("This contract already has a report for this period."),
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=~Q(status__in=[ReportStatus.REJECTED, ReportStatus.SUPERSEDED]),
+                name="report_one_open_correction",
+                violation_error_message=_("This report already has a correction in progress."),
             ),
         ]
         indexes = [models.Index(fields=["status", "contract"], name="report_status_contract")]

@@ -59,6 +59,11 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
     def evaluate_as(status: str) -> dict[int, Evaluation]:
         with transaction.atomic():
             PlacementReport.objects.filter(pk=report.pk).update(status=status)
+            if status == ReportStatus.APPROVED and report.corrects_id:
+                # Approving a correction supersedes the version it corrects.
+                PlacementReport.objects.filter(pk=report.corrects_id).update(
+                    status=ReportStatus.SUPERSEDED
+                )
             evaluations = {
                 item.clause.id: item.evaluation
                 for item in evaluate_clauses(as_of=as_of, contracts=contracts)
@@ -72,3 +77,12 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
         ClauseEffect(clause_id, approved[clause_id].metric, without[clause_id], approved[clause_id])
         for clause_id in sorted(approved)
     ]
+
+
+def report_versions(report: PlacementReport) -> list[PlacementReport]:
+    """Every version of ``report``'s period that belongs to its chain of corrections, oldest
+    first: the first report and each correction."""
+    chain = PlacementReport.objects.filter(
+        contract_id=report.contract_id, period_start=report.period_start
+    ).select_related("submitted_by", "reviewed_by")
+    return list(chain.order_by("created_at", "id"))

@@ -104,6 +104,11 @@ def _review(*, report: PlacementReport, user, status: str, comment: str) -> Plac
                 _("Only a submitted report can be reviewed; this one is %(status)s.")
                 % {"status": report.get_status_display()}
             )
+        if status == ReportStatus.APPROVED and report.corrects_id:
+            # The approved correction replaces the version it corrects, which is kept.
+            corrected = PlacementReport.objects.select_for_update().get(pk=report.corrects_id)
+            corrected.status = ReportStatus.SUPERSEDED
+            audit.by(corrected, user).save(update_fields=["status", "updated_at"])
         audit.by(report, user)
         report.status = status
         report.reviewed_by = user
@@ -158,6 +163,56 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                 PlacementRow, (PlacementRow(report=report, **row) for row in rows), user=user
             )
     return report
+
+
+def report_correct(*, report: PlacementReport, user, reason: str) -> PlacementReport:
+    """A contractor starts a correction of an approved report: a new draft version of the same
+    period with a copy of its rows and the reason. It goes through review like any report; the
+    approved version keeps counting until the correction is approved (then it is superseded).
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"correction_reason": _("Say why the report is corrected.")})
+    with transaction.atomic():
+        current = _locked(report)
+        membership = getattr(user, "contractor_membership", None)
+        if not user.is_superuser and (
+            membership is None or membership.contractor_id != current.contract.contractor_id
+        ):
+            raise PermissionDenied(_("Only the contractor's own users can correct its reports."))
+        if current.status != ReportStatus.APPROVED:
+            raise TransitionError(
+                _("Only an approved report can be corrected; this one is %(status)s.")
+                % {"status": current.get_status_display()}
+            )
+        correction = PlacementReport(
+            contract=current.contract,
+            period_start=current.period_start,
+            period_end=current.period_end,
+            corrects=current,
+            correction_reason=reason.strip(),
+        )
+        audit.by(correction, user)
+        try:
+            with transaction.atomic():
+                correction.save()
+        except IntegrityError:
+            raise TransitionError(_("This report already has a correction in progress.")) from None
+        fields = ["participant_ref", "target_group_id", "start_date", "end_date", "hours"]
+        audit.bulk_create(
+            PlacementRow,
+            (
+                PlacementRow(
+                    report=correction,
+                    role=row.role,
+                    notes=row.notes,
+                    **{name: getattr(row, name) for name in fields},
+                )
+                for row in current.rows.all()
+            ),
+            user=user,
+            reason="correction",
+        )
+    return correction
 
 
 def report_delete(*, report: PlacementReport, user) -> None:

@@ -18,4 +18,5 @@ urlpatterns = [
     path("reports/<int:report_id>/", views.report_detail, name="report"),
     path("reports/<int:report_id>/submit/", views.report_submit, name="report-submit"),
     path("reports/<int:report_id>/delete/", views.report_delete, name="report-delete"),
+    path("reports/<int:report_id>/correct/", views.report_correct, name="report-correct"),
 ]

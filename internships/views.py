@@ -28,6 +28,7 @@ from core.roles import contractor_id_of
 from . import importing, services
 from .choices import ReportStatus
 from .forms import (
+    CorrectionForm,
     ReportErrors,
     RowFormSet,
     UploadForm,
@@ -38,7 +39,7 @@ from .forms import (
     row_initial,
 )
 from .models import PlacementReport
-from .selectors import report_list
+from .selectors import report_list, report_versions
 
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
 
@@ -71,7 +72,12 @@ def _reports_by_period(contract_id: int, user) -> dict:
     by_period: dict = {}
     for report in reports:
         current = by_period.get(report.period_start)
-        if current is None or current.status == ReportStatus.REJECTED:
+        if (
+            current is None
+            or current.status in (ReportStatus.REJECTED, ReportStatus.SUPERSEDED)
+            # A correction in progress is the version the contractor works on.
+            or (report.corrects_id == current.pk and report.status != ReportStatus.REJECTED)
+        ):
             by_period[report.period_start] = report
     return by_period
 
@@ -233,13 +239,49 @@ def _report(request: HttpRequest, report_id: int) -> PlacementReport:
 
 @contractor_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    """A report with its rows, its status and the officer's comment."""
+    """A report with its rows, its status, the officer's comment and every version."""
     report = _report(request, report_id)
+    versions = report_versions(report)
+    correctable = report.status == ReportStatus.APPROVED and not any(
+        v.corrects_id == report.pk and v.status not in (ReportStatus.REJECTED,) for v in versions
+    )
     return render(
         request,
         "portal/report.html",
-        {"report": report, "rows": report.rows.all(), "editable": report.status in EDITABLE},
+        {
+            "report": report,
+            "rows": report.rows.all(),
+            "editable": report.status in EDITABLE,
+            "correctable": correctable,
+            "versions": versions if len(versions) > 1 else [],
+        },
     )
+
+
+@contractor_required
+@require_http_methods(["GET", "POST"])
+def report_correct(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Start a correction of an approved report: say why, then edit the copied rows."""
+    report = _report(request, report_id)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.report_correct(
+                report=report, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, services.TransitionError) as error:
+            for message in getattr(error, "messages", [str(error)]):
+                messages.error(request, message)
+            return redirect("portal:report", report_id=report.pk)
+        messages.success(
+            request, _("A correction has been started. Change the rows, then submit it.")
+        )
+        return redirect(
+            "portal:report-edit",
+            contract_id=correction.contract_id,
+            period=correction.period_start.isoformat(),
+        )
+    return render(request, "portal/report_correct.html", {"report": report, "form": form})
 
 
 @contractor_required

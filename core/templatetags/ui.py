@@ -34,6 +34,7 @@ _SYMBOLS = {
     ReportStatus.SUBMITTED: "➜",
     ReportStatus.APPROVED: "✓",
     ReportStatus.REJECTED: "✕",
+    ReportStatus.SUPERSEDED: "↺",
 }
 
 

@@ -167,6 +167,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_comment",
+            "corrects",
+            "correction_reason",
             "created_at",
             "updated_at",
             "rows",
@@ -178,6 +180,8 @@ class ReportSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_comment",
+            "corrects",
+            "correction_reason",
             "created_at",
             "updated_at",
         ]
@@ -267,6 +271,10 @@ class ReportSerializer(serializers.ModelSerializer):
                 {"rows": [found.get(index, {}) for index in range(len(rows))]}
             )
         return attrs
+
+
+class CorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Why the report is corrected."))
 
 
 class ReviewSerializer(serializers.Serializer):

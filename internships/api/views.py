@@ -17,6 +17,7 @@ from core.roles import contractor_id_of, is_officer
 from internships import importing, selectors, services
 
 from .serializers import (
+    CorrectionSerializer,
     ImportErrorsSerializer,
     ImportFormSerializer,
     ReportSerializer,
@@ -215,6 +216,19 @@ class ReportViewSet(viewsets.ModelViewSet):
     def submit(self, request, pk=None, format=None):
         """Send a draft (or a corrected rejected report) for review."""
         return self._respond(services.report_submit(report=self.get_object(), user=request.user))
+
+    @extend_schema(request=CorrectionSerializer, responses={201: ReportSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None, format=None):
+        """Start a correction of an approved report (contractors): a new draft version of the
+        period with a copy of the rows and the ``reason``. Edit its rows, then ``submit`` it; once
+        an officer approves it, it replaces the approved version (which is kept, "superseded")."""
+        body = CorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        correction = services.report_correct(
+            report=self.get_object(), user=request.user, reason=body.validated_data["reason"]
+        )
+        return self._respond(correction, status.HTTP_201_CREATED)
 
     @extend_schema(request=ReviewSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])

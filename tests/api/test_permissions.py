@@ -442,6 +442,12 @@ RULES: dict[str, Rule] = {
     "POST reports/{id}/submit/": Rule(
         contractor_writes(200), _detail("reports", _report(ReportStatus.DRAFT), "submit/")
     ),
+    "POST reports/{id}/correct/": Rule(
+        contractor_writes(201),
+        lambda w, s: Call(
+            f"reports/{s.reports[ReportStatus.APPROVED].id}/correct/", {"reason": "Fel timmar."}
+        ),
+    ),
     "POST reports/{id}/approve/": Rule(
         reviewers(200), _detail("reports", _report(ReportStatus.SUBMITTED), "approve/")
     ),
