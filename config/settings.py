@@ -241,6 +241,10 @@ if REDIS_URL:
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
+        # Publishing (a web request enqueuing work) tries once and gives up: with Redis down a
+        # submission must answer at once; the periodic scan picks the work up (measured: 6.1 s
+        # with kombu's default retries, 0.05 s without).
+        "max_retries": 0,
     }
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import smtplib
 from datetime import date
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from .services import alert_digests_send, compliance_run, requested_evaluations_run
@@ -27,6 +27,20 @@ _IDEMPOTENT = {
 _DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
+class DatabaseTask(Task):
+    """A task that starts (and every retry starts) on a usable database connection: one the
+    server dropped (restart, failover, idle timeout) is closed and replaced, not reused, so a
+    retry after a lost connection can succeed."""
+
+    def __call__(self, *args, **kwargs):
+        for connection in connections.all(initialized_only=True):
+            # Inside a transaction the caller owns the connection (an eager call in a test or
+            # a service): leave it alone.
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+        return super().__call__(*args, **kwargs)
+
+
 def _as_of(value: str | None) -> date:
     return date.fromisoformat(value) if value else timezone.localdate()
 
@@ -40,7 +54,9 @@ def _summary(result) -> dict[str, object]:
     }
 
 
-@shared_task(name="contracts.evaluate_all", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+@shared_task(
+    name="contracts.evaluate_all", autoretry_for=_DATABASE_ERRORS, base=DatabaseTask, **_IDEMPOTENT
+)
 def evaluate_all(as_of: str | None = None) -> dict[str, object]:
     """Nightly: evaluate every active contract, snapshot, raise and resolve alerts."""
     result = compliance_run(as_of=_as_of(as_of))
@@ -48,7 +64,12 @@ def evaluate_all(as_of: str | None = None) -> dict[str, object]:
     return _summary(result)
 
 
-@shared_task(name="contracts.evaluate_contract", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+@shared_task(
+    name="contracts.evaluate_contract",
+    autoretry_for=_DATABASE_ERRORS,
+    base=DatabaseTask,
+    **_IDEMPOTENT,
+)
 def evaluate_contract(contract_id: int, as_of: str | None = None) -> dict[str, object]:
     """Re-evaluate one contract after a report was submitted, approved or rejected."""
     result = requested_evaluations_run(as_of=_as_of(as_of), contract_ids=[contract_id])
@@ -56,7 +77,12 @@ def evaluate_contract(contract_id: int, as_of: str | None = None) -> dict[str, o
     return _summary(result)
 
 
-@shared_task(name="contracts.evaluate_requested", autoretry_for=_DATABASE_ERRORS, **_IDEMPOTENT)
+@shared_task(
+    name="contracts.evaluate_requested",
+    autoretry_for=_DATABASE_ERRORS,
+    base=DatabaseTask,
+    **_IDEMPOTENT,
+)
 def evaluate_requested() -> dict[str, object]:
     """Every few minutes: evaluate contracts whose re-evaluation could not be queued."""
     result = requested_evaluations_run(as_of=timezone.localdate())
@@ -67,6 +93,7 @@ def evaluate_requested() -> dict[str, object]:
 
 @shared_task(
     name="contracts.send_alert_digests",
+    base=DatabaseTask,
     autoretry_for=(*_DATABASE_ERRORS, smtplib.SMTPException, ConnectionError, TimeoutError),
     **_IDEMPOTENT,
 )

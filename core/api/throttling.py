@@ -1,12 +1,29 @@
 """Per-user throttles. A throttled request answers 429 with ``Retry-After``."""
 
 import hashlib
+import logging
 
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
+logger = logging.getLogger(__name__)
 
-class WriteRateThrottle(UserRateThrottle):
+
+class FailOpen:
+    """The counters live in Redis. When Redis is down, let the request through rather than
+    answer 500: a report must still be accepted (issue 6). Logins stay protected by the lockout,
+    whose counts are in the database."""
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError):
+            logger.warning("Throttle counters unavailable; request allowed.", exc_info=True)
+            return True
+
+
+class WriteRateThrottle(FailOpen, UserRateThrottle):
     """Limits writes per user; reads are not throttled."""
 
     scope = "writes"
@@ -17,13 +34,13 @@ class WriteRateThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class ImportRateThrottle(UserRateThrottle):
+class ImportRateThrottle(FailOpen, UserRateThrottle):
     """File imports are expensive: a tighter limit of their own."""
 
     scope = "imports"
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+class LoginRateThrottle(FailOpen, SimpleRateThrottle):
     """Token requests per client address and username, against password guessing."""
 
     scope = "login"
