@@ -69,10 +69,13 @@ def _point_celery_at(url: str) -> None:
     celery_app.amqp._producer_pool = None
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_redis_stopped_a_report_is_accepted_quickly_and_evaluated_by_the_next_run(
-    doomed_redis, settings
+    redis_url, doomed_redis, settings
 ):
+    # ``redis_url``: runs with the production broker settings (REDIS_URL set), which this test
+    # then points at a Redis server of its own.
     url, server = doomed_redis
     contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2025, 12, 31))
     clause = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(5))
