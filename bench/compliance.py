@@ -488,6 +488,7 @@ def generate(
                 sent,
                 reviewed,
                 comment,
+                "",  # correction_reason: the benchmark has no corrections
                 made,
                 updated,
             )
@@ -503,6 +504,7 @@ def generate(
             "submitted_at",
             "reviewed_at",
             "review_comment",
+            "correction_reason",
             "created_at",
             "updated_at",
         ),
