@@ -21,4 +21,5 @@ app.conf.beat_schedule = {
     },
     "requested-evaluations": {"task": "contracts.evaluate_requested", "schedule": 300.0},
     "alert-digests": {"task": "contracts.send_alert_digests", "schedule": 600.0},
+    "retention": {"task": "internships.apply_retention", "schedule": crontab(hour=3, minute=30)},
 }

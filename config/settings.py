@@ -40,6 +40,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or _persisted_secret("secret_key"
 PARTICIPANT_HMAC_KEY = env.str("PARTICIPANT_HMAC_KEY", default="") or _persisted_secret(
     "participant_hmac_key"
 )
+# Years after a contract's end date when its participant references are anonymised for good
+# (internships/privacy.py; GDPR storage limitation). Aggregates are unchanged.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
