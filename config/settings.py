@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.document_errors",
+        "core.api.schema.add_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ClauseStatusEnum": "contracts.choices.ClauseStatus",

@@ -59,3 +59,36 @@ def document_errors(result: dict, generator, request, public) -> dict:
             for status, response in wanted.items():
                 responses.setdefault(status, response)
     return result
+
+
+_REPORT_ID = {"id": "$response.body#/id"}
+_REPORT_LINKS = {
+    "GetReport": "v1_reports_retrieve",
+    "EditReport": "v1_reports_partial_update",
+    "SubmitReport": "v1_reports_submit_create",
+    "ApproveReport": "v1_reports_approve_create",
+    "RejectReport": "v1_reports_reject_create",
+    "CorrectReport": "v1_reports_correct_create",
+    "DeleteReport": "v1_reports_destroy",
+}
+#: Which operations answer with a report, and the status code of that answer.
+_REPORT_SOURCES = {
+    ("/api/v1/reports/", "post"): "201",
+    ("/api/v1/reports/{id}/submit/", "post"): "200",
+    ("/api/v1/reports/{id}/approve/", "post"): "200",
+    ("/api/v1/reports/{id}/correct/", "post"): "201",
+    ("/api/v1/reports/import/", "post"): "201",
+}
+
+
+def add_links(result: dict, generator, request, public) -> dict:
+    """OpenAPI links from the operations that answer with a report to what can be done with it
+    next: a client (or a stateful test) can follow a report through its life."""
+    for (path, method), code in _REPORT_SOURCES.items():
+        response = result.get("paths", {}).get(path, {}).get(method, {}).get("responses", {})
+        if code in response:
+            response[code]["links"] = {
+                name: {"operationId": operation, "parameters": dict(_REPORT_ID)}
+                for name, operation in _REPORT_LINKS.items()
+            }
+    return result
