@@ -21,8 +21,7 @@ from django.utils import timezone
 from internships.models import PlacementReport
 
 from .models import Contract, SocialClause
-from .schedule import build_schedule
-from .selectors import _report_refs, evaluate_clauses
+from .selectors import contract_schedules, evaluate_clauses
 
 FIGURES = ["target", "expected", "delivered", "approved"]
 
@@ -94,15 +93,9 @@ def _reports(contracts: QuerySet[Contract], year: int, as_of: date) -> pd.DataFr
         .exclude(submitted_at=None)
         .values_list("id", "submitted_at")
     )
-    refs = _report_refs(contracts)  # one query for every contract
     lines = []
-    for contract in contracts.only(
-        "id", "reference", "start_date", "end_date", "reporting_frequency", "report_grace_days"
-    ):
-        due = [p for p in contract.reporting_periods() if p.due_date.year == year]
-        if not due:
-            continue
-        for entry in build_schedule(due, reports=refs.get(contract.pk, {}), as_of=as_of):
+    for contract, schedule in contract_schedules(contracts, as_of=as_of):
+        for entry in (entry for entry in schedule if entry.due_date.year == year):
             sent = submitted.get(entry.report) if entry.report else None
             if sent is None:
                 state = "missing" if entry.due_date <= as_of else "not_due"

@@ -52,6 +52,15 @@ def _is_officer(user) -> bool:
     return user.is_superuser or user.groups.filter(name=OFFICERS).exists()
 
 
+def _check_own(user, report: PlacementReport, message: str) -> None:
+    """Only the contractor's own users (and superusers) may act on its reports."""
+    membership = getattr(user, "contractor_membership", None)
+    if not user.is_superuser and (
+        membership is None or membership.contractor_id != report.contract.contractor_id
+    ):
+        raise PermissionDenied(message)
+
+
 def _locked(report: PlacementReport) -> PlacementReport:
     return PlacementReport.objects.select_for_update().select_related("contract").get(pk=report.pk)
 
@@ -60,11 +69,7 @@ def report_submit(*, report: PlacementReport, user) -> PlacementReport:
     """The contractor sends a draft (or a corrected rejected report) for review."""
     with transaction.atomic():
         report = _locked(report)
-        membership = getattr(user, "contractor_membership", None)
-        if not user.is_superuser and (
-            membership is None or membership.contractor_id != report.contract.contractor_id
-        ):
-            raise PermissionDenied(_("Only the contractor's own users can submit its reports."))
+        _check_own(user, report, _("Only the contractor's own users can submit its reports."))
         if report.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
             raise TransitionError(
                 _("Only a draft or rejected report can be submitted; this one is %(status)s.")
@@ -174,11 +179,7 @@ def report_correct(*, report: PlacementReport, user, reason: str) -> PlacementRe
         raise ValidationError({"correction_reason": _("Say why the report is corrected.")})
     with transaction.atomic():
         current = _locked(report)
-        membership = getattr(user, "contractor_membership", None)
-        if not user.is_superuser and (
-            membership is None or membership.contractor_id != current.contract.contractor_id
-        ):
-            raise PermissionDenied(_("Only the contractor's own users can correct its reports."))
+        _check_own(user, current, _("Only the contractor's own users can correct its reports."))
         if current.status != ReportStatus.APPROVED:
             raise TransitionError(
                 _("Only an approved report can be corrected; this one is %(status)s.")

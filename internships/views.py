@@ -13,7 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -61,8 +61,6 @@ def _overview(request: HttpRequest, contract_id: int):
     contracts = contract_list(user=request.user).filter(pk=contract_id)
     overviews = contract_overviews(contracts, as_of=timezone.localdate())
     if not overviews:
-        from django.http import Http404
-
         raise Http404
     return overviews[0]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -9,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from contracts.annual import annual_report
+from contracts.exports import xlsx_value
 
 TABLES = [
     ("by_metric", "Per metric"),
@@ -21,13 +24,7 @@ TABLES = [
 
 
 def _cell(value):
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        return "'" + value  # never a formula
-    return value
+    return float(value) if isinstance(value, Decimal) else xlsx_value(value)
 
 
 class Command(BaseCommand):
