@@ -38,6 +38,15 @@ class ClauseStatus(models.TextChoices):
     BEHIND = "behind", _("behind")
 
 
+class Forecast(models.TextChoices):
+    """When a clause reaches its target at the pace so far (DESIGN.md §4, issue 7)."""
+
+    REACHED = "reached", _("target reached")
+    ON_TIME = "on_time", _("reached by the due date")
+    LATE = "late", _("not before the due date")
+    UNKNOWN = "unknown", _("no pace yet")
+
+
 class PeriodState(models.TextChoices):
     """State of one reporting period (DESIGN.md §5), in order of precedence."""
 
@@ -52,6 +61,7 @@ class AlertKind(models.TextChoices):
     REPORT_DUE_SOON = "report_due_soon", _("report due soon")
     CLAUSE_BEHIND = "clause_behind", _("clause behind")
     CLAUSE_BREACHED = "clause_breached", _("clause breached")
+    CLAUSE_FORECAST_SHORT = "clause_forecast_short", _("clause forecast short of target")
 
 
 class AlertState(models.TextChoices):

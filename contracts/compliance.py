@@ -13,14 +13,15 @@ a contractor exactly on target is never reported as behind because of a rounding
 fields of :class:`Evaluation` are rounded, to 2 places, half up, as the API shows them.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from contracts.choices import ClauseStatus, Metric
+from contracts.choices import ClauseStatus, Forecast, Metric
 from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES
 
 DAYS_PER_WEEK = 7
@@ -82,6 +83,9 @@ class Evaluation:
     status: str
     projected_total: Decimal
     penalty_sek: Decimal
+    #: When the target is reached at the pace so far (:func:`target_forecast`).
+    forecast: str
+    forecast_date: date | None
 
 
 def evaluation_window(terms: ClauseTerms, as_of: date) -> tuple[date, date] | None:
@@ -205,6 +209,36 @@ def projected_total(terms: ClauseTerms, *, reported: Fraction, as_of: date) -> F
     return reported
 
 
+def target_forecast(
+    terms: ClauseTerms, *, reported: Fraction, as_of: date
+) -> tuple[str, date | None]:
+    """Return when the target will be reached if the pace so far continues: ``(forecast, day)``.
+
+    The pace is the one :func:`projected_total` extrapolates: ``reported`` per day elapsed since
+    the start date. The target is reached ``target / pace`` days after the start, on the first
+    whole day at or after that point; the day is given only when it is on or before the due date
+    (``on_time``), so a forecast is ``on_time`` exactly when ``projected_total ≥ target``.
+    Otherwise it is ``reached`` (already there), ``late`` ("not before the due date": the pace is
+    too slow or zero, or the due date has passed) or ``unknown`` (no time has elapsed yet).
+    """
+    reported = Fraction(reported)
+    target = Fraction(terms.target)
+    if reported >= target:
+        return Forecast.REACHED.value, None
+    if as_of >= terms.due_date:
+        return Forecast.LATE.value, None
+    if as_of <= terms.start_date:
+        return Forecast.UNKNOWN.value, None
+    if reported == 0:
+        return Forecast.LATE.value, None
+    elapsed_days = (as_of - terms.start_date).days
+    days = math.ceil(target * elapsed_days / reported)
+    day = terms.start_date + timedelta(days=days)
+    if day > terms.due_date:
+        return Forecast.LATE.value, None
+    return Forecast.ON_TIME.value, day
+
+
 def penalty_sek(terms: ClauseTerms, *, verified: Fraction, status: str) -> Decimal:
     """Return the contractual penalty (vite), rounded to öre.
 
@@ -271,6 +305,10 @@ _NOT_STARTED = ClauseStatus.NOT_STARTED.value
 _ON_TRACK = ClauseStatus.ON_TRACK.value
 _AT_RISK = ClauseStatus.AT_RISK.value
 _BEHIND = ClauseStatus.BEHIND.value
+_REACHED = Forecast.REACHED.value
+_ON_TIME = Forecast.ON_TIME.value
+_LATE = Forecast.LATE.value
+_UNKNOWN = Forecast.UNKNOWN.value
 
 
 def evaluate_totals(
@@ -359,6 +397,24 @@ def evaluate_figures(
     else:
         projected = _round_ratio(rn, rd)
 
+    # target_forecast: the day start + target × elapsed / reported, rounded up, if ≤ due
+    forecast_day = None
+    if rn * td >= tn * rd:
+        forecast = _REACHED
+    elif as_of >= due:
+        forecast = _LATE
+    elif as_of <= start:
+        forecast = _UNKNOWN
+    elif rn == 0:
+        forecast = _LATE
+    else:
+        # ceil((tn / td) × elapsed / (rn / rd)) = ceil(tn × rd × elapsed / (td × rn)), rn > 0
+        days = -((-tn * rd * (as_of - start).days) // (td * rn))
+        if days <= (due - start).days:
+            forecast, forecast_day = _ON_TIME, start + timedelta(days=days)
+        else:
+            forecast = _LATE
+
     # penalty_sek: the verified shortfall times the rate, only once breached
     penalty_numerator, penalty_denominator = 0, 1
     if status == _BREACHED:
@@ -379,4 +435,6 @@ def evaluate_figures(
         status=status,
         projected_total=projected,
         penalty_sek=_round_ratio(penalty_numerator, penalty_denominator),
+        forecast=forecast,
+        forecast_date=forecast_day,
     )

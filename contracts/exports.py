@@ -107,6 +107,8 @@ COMPLIANCE_COLUMNS: tuple[Column, ...] = (
     Column("status", _("status")),
     Column("projected_total", _("projected total")),
     Column("penalty_sek", _("penalty (SEK)")),
+    Column("forecast", _("forecast")),
+    Column("forecast_date", _("forecast date")),
     Column("as_of", _("as of")),
 )
 

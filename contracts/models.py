@@ -343,7 +343,7 @@ class ClauseSnapshot(models.Model):
 class Alert(models.Model):
     """Something a manager, officer or contractor should know about (DESIGN.md §6)."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=AlertKind.choices)
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("contract")
     )
@@ -433,3 +433,76 @@ class AlertNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert} → {self.recipient}"
+
+
+class BenchmarkBand(models.Model):
+    """What contracts of a size usually deliver per MSEK of contract value (issue 7).
+
+    A band runs from its ``from_msek`` up to the next band's; the rates are a realistic range
+    (low–high) for placements and placement weeks per MSEK. Officers use them to set targets at
+    procurement time; the annual report and the contract page compare each contract with them.
+    """
+
+    from_msek = models.DecimalField(
+        _("from contract value (MSEK)"),
+        max_digits=10,
+        decimal_places=1,
+        unique=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("The band covers contracts from this value up to the next band's."),
+    )
+    placements_low = models.DecimalField(
+        _("placements per MSEK, low"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    placements_high = models.DecimalField(
+        _("placements per MSEK, high"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    weeks_low = models.DecimalField(
+        _("placement weeks per MSEK, low"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    weeks_high = models.DecimalField(
+        _("placement weeks per MSEK, high"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["from_msek"]
+        verbose_name = _("benchmark band")
+        verbose_name_plural = _("benchmark bands")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_msek__gte=0)
+                & Q(placements_low__gte=0)
+                & Q(weeks_low__gte=0)
+                & Q(placements_high__gte=F("placements_low"))
+                & Q(weeks_high__gte=F("weeks_low")),
+                name="benchmark_band_ranges",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("from %(value)s MSEK") % {"value": f"{self.from_msek:g}"}
+
+    def clean(self) -> None:
+        errors = {}
+        if None not in (self.placements_low, self.placements_high):
+            if self.placements_high < self.placements_low:
+                errors["placements_high"] = _("Must not be lower than the low end.")
+        if None not in (self.weeks_low, self.weeks_high):
+            if self.weeks_high < self.weeks_low:
+                errors["weeks_high"] = _("Must not be lower than the low end.")
+        if errors:
+            raise ValidationError(errors)

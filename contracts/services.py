@@ -27,7 +27,7 @@ from core.models import language_of
 from core.roles import MANAGERS, OFFICERS
 from procurement.models import ContractorMembership
 
-from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
+from .choices import AlertKind, AlertState, ClauseStatus, Forecast, PeriodState
 from .models import (
     Alert,
     AlertNotification,
@@ -48,7 +48,14 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 AlertKey = tuple[str, int, int | None, date | None]  # kind, contract, clause, period_start
 
 #: Who hears of each kind of alert (DESIGN.md §6).
-_TO_STAFF = {AlertKind.REPORT_OVERDUE, AlertKind.CLAUSE_BEHIND, AlertKind.CLAUSE_BREACHED}
+_TO_STAFF = {
+    AlertKind.REPORT_OVERDUE,
+    AlertKind.CLAUSE_BEHIND,
+    AlertKind.CLAUSE_BREACHED,
+    AlertKind.CLAUSE_FORECAST_SHORT,
+}
+#: Statuses at which a clause is not yet alerted as behind, so a short forecast is the warning.
+_FORECAST_WATCHED = {ClauseStatus.ON_TRACK.value, ClauseStatus.AT_RISK.value}
 _TO_CONTRACTOR = {AlertKind.REPORT_OVERDUE, AlertKind.REPORT_DUE_SOON}
 
 
@@ -98,6 +105,14 @@ def _wanted_alerts(
         }.get(item.evaluation.status)
         if kind:
             wanted.add((kind.value, item.clause.contract_id, item.clause.id, None))
+        # On course today (on track, or at risk within its tolerance) but short of the target
+        # at the pace so far: the early warning of issue 7.
+        if (
+            item.evaluation.status in _FORECAST_WATCHED
+            and item.evaluation.forecast == Forecast.LATE
+        ):
+            key = (AlertKind.CLAUSE_FORECAST_SHORT.value, item.clause.contract_id, item.clause.id)
+            wanted.add((*key, None))
     for contract, entries in schedules:
         for entry in entries:
             kind = {

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contracts.choices import ClauseStatus, Metric
+from contracts.choices import ClauseStatus, Forecast, Metric
 from contracts.exports import SEPARATORS
 from contracts.models import Alert, ClauseMilestone, Contract, SocialClause, TargetGroup
 from core.api.serializers import CleanModelSerializer
@@ -98,6 +98,15 @@ class EvaluationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClauseStatus.choices)
     projected_total = serializers.DecimalField(max_digits=16, decimal_places=2)
     penalty_sek = serializers.DecimalField(max_digits=16, decimal_places=2)
+    forecast = serializers.ChoiceField(
+        choices=Forecast.choices,
+        help_text="When the target is reached at the pace so far: `reached` already, `on_time` "
+        "(on `forecast_date`, at the latest the due date), `late` (not before the due date) or "
+        "`unknown` (no time has elapsed yet).",
+    )
+    forecast_date = serializers.DateField(
+        allow_null=True, help_text="The day the target is reached at the pace so far, if on time."
+    )
     as_of = serializers.DateField()
 
     @staticmethod
@@ -116,6 +125,8 @@ class EvaluationSerializer(serializers.Serializer):
             "status": evaluation.status,
             "projected_total": evaluation.projected_total,
             "penalty_sek": evaluation.penalty_sek,
+            "forecast": evaluation.forecast,
+            "forecast_date": evaluation.forecast_date,
             "as_of": evaluation.as_of,
         }
 

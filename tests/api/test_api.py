@@ -920,6 +920,8 @@ EVALUATION_FIELDS = {
     "status",
     "projected_total",
     "penalty_sek",
+    "forecast",
+    "forecast_date",
     "as_of",
 }
 
@@ -947,6 +949,10 @@ def test_contract_compliance_gives_the_evaluation_of_each_clause(contractor, wor
             value = getattr(evaluation, name)
             assert item[name] == f"{value.quantize(Decimal('0.01'))}", name
         assert item["projected_total"] == f"{evaluation.projected_total.quantize(Decimal('0.01'))}"
+        assert item["forecast"] == evaluation.forecast
+        assert item["forecast_date"] == (
+            evaluation.forecast_date.isoformat() if evaluation.forecast_date else None
+        )
 
 
 def test_compliance_as_of_moves_the_window(officer, side):

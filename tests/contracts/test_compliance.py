@@ -24,6 +24,7 @@ from contracts.compliance import (
     overlap_days,
     penalty_sek,
     projected_total,
+    target_forecast,
 )
 from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES, ReportStatus
 
@@ -109,6 +110,8 @@ def test_worked_example_from_the_design_is_at_risk_with_shortfall_0_99() -> None
         status=ClauseStatus.AT_RISK.value,
         projected_total=Decimal("8.02"),  # 4 x 730 / 364
         penalty_sek=Decimal("0.00"),
+        forecast="late",  # 10 at 4 per 364 days: day 910 of 730
+        forecast_date=None,
     )
 
 
@@ -527,6 +530,8 @@ def test_clause_is_not_started_before_its_start_date() -> None:
         status=ClauseStatus.NOT_STARTED.value,
         projected_total=Decimal("0.00"),
         penalty_sek=Decimal("0.00"),
+        forecast="unknown",
+        forecast_date=None,
     )
 
 
@@ -597,6 +602,58 @@ def test_projection_in_an_evaluation_uses_reported_work() -> None:
     rows = [make_row(date(2024, 1, 1), date(2024, 1, 14), status=SUBMITTED)]  # 2 weeks
     evaluation = evaluate_clause(make_terms(), rows, date(2024, 3, 1))  # 60 of 365 days
     assert evaluation.projected_total == Decimal("12.17")  # 2 x 365 / 60
+
+
+# make_terms(): target 10, 2024-01-01 → 2024-12-31 (365 days).
+@pytest.mark.parametrize(
+    ("reported", "as_of", "forecast"),
+    [
+        # 5 in 73 days: 10 after 146 days, on 2024-05-26.
+        (Fraction(5), date(2024, 3, 14), ("on_time", date(2024, 5, 26))),
+        # 1 in 73 days: 10 after 730 days, past the due date.
+        (Fraction(1), date(2024, 3, 14), ("late", None)),
+        # 2 in 73 days: 10 after exactly 365 days, the due date itself.
+        (Fraction(2), date(2024, 3, 14), ("on_time", DUE)),
+        (Fraction(5), date(2024, 7, 2), ("late", None)),  # 5 in 183 days: 366 > 365 days
+        (Fraction(3), date(2024, 1, 2), ("on_time", date(2024, 1, 5))),  # 1 day: ceil(3.33) = 4
+        (Fraction(10, 7), date(2024, 1, 11), ("on_time", date(2024, 3, 11))),  # ceil(70) = 70
+        (Fraction(0), date(2024, 6, 1), ("late", None)),  # no pace: never
+        (Fraction(10), date(2024, 6, 1), ("reached", None)),
+        (Fraction(12), START, ("reached", None)),
+        (Fraction(2), START, ("unknown", None)),  # no day has elapsed
+        (Fraction(0), START - timedelta(days=3), ("unknown", None)),
+        (Fraction(9), DUE, ("late", None)),  # nothing more counts after the due date
+        (Fraction(9), DUE + timedelta(days=1), ("late", None)),
+    ],
+)
+def test_forecast_is_the_day_the_pace_so_far_reaches_the_target(
+    reported: Fraction, as_of: date, forecast: tuple[str, date | None]
+) -> None:
+    terms = make_terms()
+    assert target_forecast(terms, reported=reported, as_of=as_of) == forecast
+    evaluation = evaluate_totals(terms, reported=reported, verified=Fraction(0), as_of=as_of)
+    assert (evaluation.forecast, evaluation.forecast_date) == forecast
+
+
+@given(
+    reported=st.fractions(min_value=0, max_value=30, max_denominator=70),
+    elapsed=st.integers(min_value=1, max_value=364),
+)
+def test_forecast_is_on_time_exactly_when_the_projection_reaches_the_target(
+    reported: Fraction, elapsed: int
+) -> None:
+    terms = make_terms()
+    as_of = START + timedelta(days=elapsed)
+    forecast, day = target_forecast(terms, reported=reported, as_of=as_of)
+    projected = projected_total(terms, reported=reported, as_of=as_of)
+    if reported >= 10:
+        assert forecast == "reached"
+    else:
+        assert (forecast == "on_time") == (projected >= 10)
+    if forecast == "on_time":
+        # The first day on which the pace has added up to the target, not a day later.
+        days = (day - START).days
+        assert reported * days / elapsed >= 10 > reported * (days - 1) / elapsed
 
 
 @pytest.mark.parametrize("status", [s.value for s in ClauseStatus if s != ClauseStatus.BREACHED])
@@ -722,6 +779,22 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
     if status == "breached" and verified < target:
         penalty = (target - verified) * Fraction(terms.penalty_per_unit_sek)
 
+    # The forecast by walking day by day: the first day on which the pace so far has added up
+    # to the target, if one comes by the due date.
+    forecast, forecast_day = "late", None
+    if reported >= target:
+        forecast = "reached"
+    elif as_of >= terms.due_date:
+        forecast = "late"
+    elif elapsed == 0:
+        forecast = "unknown"
+    else:
+        for day_number in range(1, len(clause_days) + 1):
+            if reported * day_number / elapsed >= target:
+                forecast = "on_time"
+                forecast_day = terms.start_date + timedelta(days=day_number)
+                break
+
     return Evaluation(
         as_of=as_of,
         metric=terms.metric,
@@ -733,6 +806,8 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
         status=status,
         projected_total=_oracle_round(projected),
         penalty_sek=_oracle_round(penalty),
+        forecast=forecast,
+        forecast_date=forecast_day,
     )
 
 
@@ -812,6 +887,7 @@ def _reference_evaluation(
     """evaluate_totals spelled with the rule functions, in Fractions (as it was written first)."""
     expected = expected_to_date(terms, as_of)
     status = clause_status(terms, reported=reported, expected=expected, as_of=as_of)
+    forecast, forecast_day = target_forecast(terms, reported=reported, as_of=as_of)
     return Evaluation(
         as_of=as_of,
         metric=terms.metric,
@@ -823,6 +899,8 @@ def _reference_evaluation(
         status=status,
         projected_total=_round_to_ore(projected_total(terms, reported=reported, as_of=as_of)),
         penalty_sek=penalty_sek(terms, verified=verified, status=status),
+        forecast=forecast,
+        forecast_date=forecast_day,
     )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from contracts import tasks
 from contracts.choices import AlertKind, AlertState, ClauseStatus, Metric
-from contracts.models import Alert, AlertNotification, ClauseSnapshot, Contract
+from contracts.models import Alert, AlertNotification, ClauseMilestone, ClauseSnapshot, Contract
 from contracts.services import (
     CLAIM_TIMEOUT,
     alert_acknowledge,
@@ -93,6 +93,42 @@ def test_behind_clause_raises_one_alert_which_resolves_itself(world):
 
     assert _open(AlertKind.CLAUSE_BEHIND) == []
     assert Alert.objects.get(kind=AlertKind.CLAUSE_BEHIND).resolved_at is not None
+
+
+def test_a_clause_on_track_but_short_at_its_pace_raises_a_forecast_alert(world, manager):
+    # Back-loaded milestones: nothing is expected before October, so the clause is on track.
+    clause = world["clause"]
+    ClauseMilestone.objects.create(clause=clause, date=date(2024, 10, 1), cumulative_target=50)
+    report = ReportFactory(contract=world["contract"], status=ReportStatus.SUBMITTED)
+    RowFactory(report=report)  # 13 weeks in 182 days: 52 of 100 by the due date at that pace
+
+    compliance_run(as_of=AS_OF)
+
+    (item,) = [i for i in compliance_run(as_of=AS_OF).evaluations if i.clause.id == clause.id]
+    assert (item.evaluation.status, item.evaluation.forecast) == ("on_track", "late")
+    (alert,) = _open(AlertKind.CLAUSE_FORECAST_SHORT)
+    assert alert.clause_id == clause.id
+    assert _open(AlertKind.CLAUSE_BEHIND) == []
+    # Managers hear of it, with the reason in the digest; contractors do not.
+    alert_digests_send(now=timezone.now())
+    (message,) = [m for m in mail.outbox if manager.email in m.to]
+    due = clause.due_date.isoformat()
+    assert f"At the pace so far the target is not reached by the due date, {due}." in message.body
+    assert not [m for m in mail.outbox if world["contractor_user"].email in m.to]
+
+    # More work at the same time puts the pace back on course: the alert resolves itself.
+    RowFactory.create_batch(6, report=report)
+    compliance_run(as_of=AS_OF)
+    assert _open(AlertKind.CLAUSE_FORECAST_SHORT) == []
+    (item,) = [i for i in compliance_run(as_of=AS_OF).evaluations if i.clause.id == clause.id]
+    assert item.evaluation.forecast == "on_time"
+    assert AS_OF < item.evaluation.forecast_date <= clause.due_date
+
+
+def test_a_behind_clause_gets_no_forecast_alert_on_top(world):
+    compliance_run(as_of=AS_OF)  # behind: 0 of 24.93 expected, and no pace at all
+    assert len(_open(AlertKind.CLAUSE_BEHIND)) == 1
+    assert _open(AlertKind.CLAUSE_FORECAST_SHORT) == []
 
 
 def test_breached_clause_alert_stays_until_an_officer_closes_it(world, officer):
