@@ -25,5 +25,6 @@ urlpatterns = [
     path("auth/logout/", core_views.LogoutView.as_view(), name="auth-logout"),
     path("auth/logoutall/", core_views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("auth/me/", core_views.MeView.as_view(), name="auth-me"),
+    path("analytics/annual/", contract_views.AnnualReportView.as_view(), name="analytics-annual"),
     path("", include(router.urls)),
 ]

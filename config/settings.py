@@ -353,5 +353,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint (the annual report's PDF) and its font subsetter log every glyph at DEBUG;
+        # WeasyPrint lowers fontTools' level while it subsets, so stop it reaching the root.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING", "handlers": ["console"], "propagate": False},
+    },
 }

@@ -1,29 +1,74 @@
-"""The annual integration report (issue 7, first part): what the year's procurement delivered.
+"""The annual integration report (issue 7): what a year's procurement delivered, reconciled with
+the compliance engine.
 
-Built with pandas from one set-based extraction: the compliance engine evaluates every clause at
-the end of the year and at the end of the year before (:func:`contracts.selectors.evaluate_clauses`,
-a fixed number of queries each), one query reads the contracts' district, contractor and value,
-one the reports due in the year. "Delivered in the year" is the engine's reported total at the
-year's end (or today, for the current year) minus the one at the end of the year before; the same
-for expected and approved — so every figure here equals what the engine gives for those dates.
+Built with pandas from one set-based extraction over the contracts with social clauses that ran
+in the year or the year before:
+
+- the clauses' totals split by target group (:func:`contracts.totals.clause_group_totals`) at
+  three dates: the end of the year (or today, for the current year), the end of the year before
+  and the end of the year before that — two aggregate queries each;
+- the compliance engine (:func:`contracts.selectors.evaluate_clauses`) at the same three dates,
+  given those totals summed per clause, so expected, status and forecast are the engine's own;
+- one query for the contracts, one for the bands, two for the reporting schedule.
+
+"Delivered in the year" is the engine's reported total at the year's end minus the one at the end
+of the year before, and the same for expected and approved: every figure here equals what the
+engine gives for those dates (tests/contracts/test_annual.py proves it). Target-group figures are
+exact fractions until they are shown; a participant of a placements clause counts in one group.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
-from .models import Contract, SocialClause
-from .selectors import contract_schedules, evaluate_clauses
+from .benchmarks import BENCHMARKED, bands_all, contract_benchmark
+from .choices import ClauseStatus, Metric
+from .models import Contract, SocialClause, TargetGroup
+from .schedule import reporting_periods
+from .selectors import ClauseEvaluation, evaluate_clauses
+from .totals import ClauseTotals, clause_group_totals
 
 FIGURES = ["target", "expected", "delivered", "approved"]
+FOREIGN_BORN_WOMEN = "foreign_born_women"
+ON_COURSE = {ClauseStatus.MET.value, ClauseStatus.ON_TRACK.value}
+REPORT_STATES = ["on_time", "late", "missing", "not_due"]
+_CENT = Decimal("0.01")
+#: Column prefix of each benchmarked metric in the benchmarks table.
+_PREFIX = {metric: metric.split("_")[-1] for metric in BENCHMARKED}
+
+
+def _rounded(value: Fraction | Decimal | int, places: int) -> Decimal:
+    """An exact value rounded half up (away from zero) to ``places`` decimals."""
+    value = Fraction(value)
+    scale = 10**places
+    whole, remainder = divmod(abs(value.numerator) * scale, value.denominator)
+    if 2 * remainder >= value.denominator:
+        whole += 1
+    return Decimal(f"{'-' if value < 0 else ''}{whole}E-{places}")
+
+
+def _decimal(value: Fraction | Decimal | int) -> Decimal:
+    """An exact value rounded to 2 places, as the engine shows its figures."""
+    return _rounded(value, 2)
+
+
+def _share(part: Decimal | Fraction | int, whole: Decimal | Fraction | int) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to one decimal; ``None`` when ``whole`` is 0."""
+    if not whole:
+        return None
+    return _rounded(Fraction(part) * 100 / Fraction(whole), 1)
 
 
 @dataclass
@@ -32,80 +77,370 @@ class AnnualReport:
 
     year: int
     as_of: date
-    clauses: pd.DataFrame  # one line per clause
-    by_metric: pd.DataFrame
-    by_district: pd.DataFrame
-    by_contractor: pd.DataFrame
-    by_status: pd.DataFrame
-    reports: pd.DataFrame  # due in the year: on time, late, missing
     contracts: int
     value_msek: Decimal
+    clauses: pd.DataFrame  # one line per clause of a contract running in the year
+    by_metric: pd.DataFrame
+    by_district: pd.DataFrame
+    by_target_group: pd.DataFrame
+    foreign_born_women: pd.DataFrame  # per metric: delivered for the group and its share
+    by_contractor: pd.DataFrame
+    by_status: pd.DataFrame
+    reports: pd.DataFrame  # every report due in the year: on time, late, missing, not yet due
+    reports_summary: pd.DataFrame
+    year_over_year: pd.DataFrame
+    benchmarks: pd.DataFrame  # per contract: targets and delivery per MSEK against the band
+
+    def tables(self) -> list[tuple[str, str, pd.DataFrame]]:
+        """``(key, translated title, frame)`` of every table, in the order they are shown."""
+        return [
+            ("year_over_year", _("Year over year"), self.year_over_year),
+            ("by_metric", _("Delivered against expected"), self.by_metric),
+            ("by_status", _("Clause status at year end"), self.by_status),
+            ("by_district", _("Per district"), self.by_district),
+            ("by_target_group", _("Per target group"), self.by_target_group),
+            ("foreign_born_women", _("Foreign-born women"), self.foreign_born_women),
+            ("by_contractor", _("Per contractor"), self.by_contractor),
+            ("reports_summary", _("Reports received"), self.reports_summary),
+            ("benchmarks", _("Benchmarks per MSEK"), self.benchmarks),
+            ("clauses", _("Clauses"), self.clauses),
+            ("reports", _("Reports due"), self.reports),
+        ]
 
 
-def _clause_frame(contracts: QuerySet[Contract], year: int, as_of: date) -> pd.DataFrame:
-    end = evaluate_clauses(as_of=as_of, contracts=contracts)
-    before = {
-        item.clause.id: item.evaluation
-        for item in evaluate_clauses(as_of=date(year - 1, 12, 31), contracts=contracts)
-    }
-    info = {
-        pk: (reference, district, contractor, value)
-        for pk, reference, district, contractor, value in contracts.values_list(
-            "id", "reference", "district__name", "contractor__name", "value_sek"
-        )
-    }
+@dataclass(frozen=True)
+class _Point:
+    """The extraction at one date: the engine's evaluation of every clause and its totals
+    split by target group."""
+
+    evaluations: dict[int, ClauseEvaluation]
+    groups: dict[tuple[int, int], ClauseTotals]
+    totals: dict[int, ClauseTotals]  # the groups summed: the engine's exact totals
+
+    def reported(self, clause_id: int) -> Fraction:
+        total = self.totals.get(clause_id)
+        return total.reported if total else Fraction(0)
+
+    def verified(self, clause_id: int) -> Fraction:
+        total = self.totals.get(clause_id)
+        return total.verified if total else Fraction(0)
+
+
+def _point(contracts: QuerySet[Contract], as_of: date) -> _Point:
+    groups = clause_group_totals(contracts, as_of=as_of)
+    totals: dict[int, ClauseTotals] = {}
+    for (clause_id, _group), value in groups.items():
+        total = totals.setdefault(clause_id, ClauseTotals())
+        total.reported += value.reported
+        total.verified += value.verified
+    evaluations = evaluate_clauses(as_of=as_of, contracts=contracts, totals=totals)
+    return _Point({item.clause.id: item for item in evaluations}, groups, totals)
+
+
+def _running(year: int) -> Q:
+    return Q(start_date__lte=date(year, 12, 31), end_date__gte=date(year, 1, 1))
+
+
+def _clause_frame(
+    info: dict[int, dict], now: _Point, before: _Point, earlier: _Point
+) -> pd.DataFrame:
+    """One line per clause: its year's figures and the year before's."""
     lines = []
-    for item in end:
-        now, then = item.evaluation, before.get(item.clause.id)
-        reference, district, contractor, value = info[item.clause.contract_id]
+    for clause_id, item in now.evaluations.items():
+        contract = info[item.clause.contract_id]
+        e = item.evaluation
+        b = before.evaluations[clause_id].evaluation
+        a = earlier.evaluations[clause_id].evaluation
         lines.append(
             {
-                "clause": item.clause.id,
-                "contract": reference,
-                "district": district,
-                "contractor": contractor,
-                "value_msek": Decimal(value or 0) / Decimal(1_000_000),
-                "metric": now.metric,
-                "status": now.status,
-                "target": now.target,
-                "expected": now.expected - (then.expected if then else 0),
-                "delivered": now.reported - (then.reported if then else 0),
-                "approved": now.verified - (then.verified if then else 0),
+                "clause": clause_id,
+                "contract_id": item.clause.contract_id,
+                "contract": contract["reference"],
+                "district": contract["district"],
+                "contractor": contract["contractor"],
+                "value_msek": contract["value_msek"],
+                "in_year": contract["in_year"],
+                "in_previous_year": contract["in_previous_year"],
+                "metric": e.metric,
+                "status": e.status,
+                "forecast": e.forecast,
+                "forecast_date": e.forecast_date,
+                "target": e.target,
+                "expected": e.expected - b.expected,
+                # Exact (Fractions) so that every breakdown adds up; rounded when shown.
+                "delivered": now.reported(clause_id) - before.reported(clause_id),
+                "approved": now.verified(clause_id) - before.verified(clause_id),
+                "reported_to_date": e.reported,
+                "previous_status": b.status,
+                "previous_expected": b.expected - a.expected,
+                "previous_delivered": before.reported(clause_id) - earlier.reported(clause_id),
+                "previous_approved": before.verified(clause_id) - earlier.verified(clause_id),
             }
         )
-    columns = ["clause", "contract", "district", "contractor", "value_msek", "metric", "status"]
-    return pd.DataFrame(lines, columns=[*columns, *FIGURES])
-
-
-def _grouped(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(lines)
     if frame.empty:
-        return pd.DataFrame(columns=[*by, "clauses", *FIGURES])
+        return frame
+    return frame.sort_values(["contract", "clause"], ignore_index=True)
+
+
+def _grouped(frame: pd.DataFrame, by: list[str], figures: list[str] = FIGURES) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=[*by, "clauses", *figures])
     grouped = frame.groupby(by, sort=True).agg(
-        clauses=("clause", "count"), **{name: (name, "sum") for name in FIGURES}
+        clauses=("clause", "count"), **{name: (name, _sum) for name in figures}
     )
-    return grouped.reset_index()
+    return _shown(grouped.reset_index())
 
 
-def _reports(contracts: QuerySet[Contract], year: int, as_of: date) -> pd.DataFrame:
-    """Reports due in the year: received on time, late, or missing (as of ``as_of``)."""
-    submitted = dict(
-        PlacementReport.objects.filter(contract__in=contracts.values("id"))
-        .exclude(submitted_at=None)
-        .values_list("id", "submitted_at")
+def _sum(values: pd.Series) -> Fraction | Decimal:
+    """An exact sum (pandas would turn objects it can into floats)."""
+    return sum(values, Fraction(0) if any(isinstance(v, Fraction) for v in values) else Decimal(0))
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its exact values rounded to 2 places, as the engine shows figures."""
+    return frame.apply(
+        lambda column: (
+            column.map(lambda v: _decimal(v) if isinstance(v, Fraction) else v)
+            if column.dtype == object
+            else column
+        )
     )
+
+
+def _group_frame(
+    now: _Point, before: _Point, clauses: pd.DataFrame, names: dict[int, tuple[str, str]]
+) -> pd.DataFrame:
+    """Delivered and approved in the year per target group and metric (exact until shown)."""
+    metric_of = dict(zip(clauses["clause"], clauses["metric"], strict=True))
+    sums: dict[tuple[int, str], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
+    for point, sign in ((now, 1), (before, -1)):
+        for (clause_id, group), value in point.groups.items():
+            metric = metric_of.get(clause_id)
+            if metric is None:  # a clause of a contract that did not run in the year
+                continue
+            total = sums[(group, metric)]
+            total[0] += sign * value.reported
+            total[1] += sign * value.verified
+    lines = [
+        {
+            "target_group_code": names[group][0],
+            "target_group": names[group][1],
+            "metric": metric,
+            "delivered": delivered,
+            "approved": approved,
+        }
+        for (group, metric), (delivered, approved) in sums.items()
+    ]
+    columns = ["target_group_code", "target_group", "metric", "delivered", "approved"]
+    frame = pd.DataFrame(lines, columns=columns).sort_values(
+        ["target_group", "metric"], ignore_index=True
+    )
+    return frame
+
+
+def _foreign_born_women(groups: pd.DataFrame) -> pd.DataFrame:
     lines = []
-    for contract, schedule in contract_schedules(contracts, as_of=as_of):
-        for entry in (entry for entry in schedule if entry.due_date.year == year):
-            sent = submitted.get(entry.report) if entry.report else None
-            if sent is None:
-                state = "missing" if entry.due_date <= as_of else "not_due"
+    for metric in Metric.values:
+        of_metric = groups[groups["metric"] == metric]
+        if of_metric.empty:
+            continue
+        whole = sum(of_metric["delivered"], Fraction(0))
+        part = sum(
+            of_metric.loc[of_metric["target_group_code"] == FOREIGN_BORN_WOMEN, "delivered"],
+            Fraction(0),
+        )
+        lines.append(
+            {
+                "metric": metric,
+                "delivered": _decimal(part),
+                "all_groups": _decimal(whole),
+                "share_pct": _share(part, whole),
+            }
+        )
+    return pd.DataFrame(lines, columns=["metric", "delivered", "all_groups", "share_pct"])
+
+
+def _reports(
+    schedule_info: list[tuple], received: dict[tuple[int, date], date], year: int, as_of: date
+) -> pd.DataFrame:
+    """Every report due in ``year`` and when it came: on time, late, missing or not yet due.
+
+    A period's report came when its first report that was not sent back (submitted, approved,
+    or approved and later corrected) was submitted; a correction does not make it late.
+    """
+    lines = []
+    for contract_id, reference, start, end, frequency, grace in schedule_info:
+        for period in reporting_periods(
+            start_date=start, end_date=end, frequency=frequency, grace_days=grace
+        ):
+            if period.due_date.year != year:
+                continue
+            came = received.get((contract_id, period.start))
+            if came is not None and came <= as_of:
+                state = "on_time" if came <= period.due_date else "late"
             else:
-                on_time = timezone.localtime(sent).date() <= entry.due_date
-                state = "on_time" if on_time else "late"
+                came = None
+                state = "missing" if period.due_date < as_of else "not_due"
             lines.append(
-                {"contract": contract.reference, "due_date": entry.due_date, "state": state}
+                {
+                    "contract": reference,
+                    "period_start": period.start,
+                    "period_end": period.end,
+                    "due_date": period.due_date,
+                    "received": came,
+                    "state": state,
+                }
             )
-    return pd.DataFrame(lines, columns=["contract", "due_date", "state"])
+    columns = ["contract", "period_start", "period_end", "due_date", "received", "state"]
+    frame = pd.DataFrame(lines, columns=columns)
+    return frame.sort_values(["due_date", "contract"], ignore_index=True)
+
+
+def _reports_summary(reports: pd.DataFrame) -> pd.DataFrame:
+    counts = reports["state"].value_counts()
+    due = int(sum(counts.get(state, 0) for state in ("on_time", "late", "missing")))
+    lines = [
+        {
+            "state": state,
+            "reports": int(counts.get(state, 0)),
+            "share_pct": _share(int(counts.get(state, 0)), due) if state != "not_due" else None,
+        }
+        for state in REPORT_STATES
+    ]
+    return pd.DataFrame(lines, columns=["state", "reports", "share_pct"])
+
+
+def _on_time_share(reports: pd.DataFrame) -> Decimal | None:
+    due = reports[reports["state"] != "not_due"]
+    return _share(int((due["state"] == "on_time").sum()), len(due))
+
+
+def _year_over_year(
+    clauses: pd.DataFrame,
+    info: dict[int, dict],
+    reports: tuple[pd.DataFrame, pd.DataFrame],
+    fbw: tuple[Decimal | None, Decimal | None],
+) -> pd.DataFrame:
+    this = clauses[clauses["in_year"]] if not clauses.empty else clauses
+    last = clauses[clauses["in_previous_year"]] if not clauses.empty else clauses
+
+    def contracts_value(flag: str) -> tuple[int, Decimal]:
+        chosen = [c for c in info.values() if c[flag]]
+        return len(chosen), sum((c["value_msek"] for c in chosen), Decimal(0))
+
+    (n_now, v_now), (n_then, v_then) = (
+        contracts_value("in_year"),
+        contracts_value("in_previous_year"),
+    )
+    lines: list[tuple[str, str, object, object]] = [
+        ("contracts", _("Contracts with social clauses"), n_now, n_then),
+        ("value_msek", _("Contract value (MSEK)"), v_now.quantize(_CENT), v_then.quantize(_CENT)),
+        ("clauses", _("Clauses"), len(this), len(last)),
+        (
+            "clauses_on_course",
+            _("Clauses met or on track at year end"),
+            int(this["status"].isin(ON_COURSE).sum()) if len(this) else 0,
+            int(last["previous_status"].isin(ON_COURSE).sum()) if len(last) else 0,
+        ),
+    ]
+    for metric in Metric:
+        now = this[this["metric"] == metric.value] if len(this) else this
+        then = last[last["metric"] == metric.value] if len(last) else last
+        if not len(now) and not len(then):
+            continue
+        lines.append(
+            (
+                f"{metric.value}_delivered",
+                _("%(metric)s delivered") % {"metric": str(metric.label).capitalize()},
+                _decimal(sum(now["delivered"], Fraction(0))),
+                _decimal(sum(then["previous_delivered"], Fraction(0))),
+            )
+        )
+        lines.append(
+            (
+                f"{metric.value}_expected",
+                _("%(metric)s expected") % {"metric": str(metric.label).capitalize()},
+                sum(now["expected"], Decimal(0)) if len(now) else Decimal(0),
+                sum(then["previous_expected"], Decimal(0)) if len(then) else Decimal(0),
+            )
+        )
+    lines.append(
+        (
+            "reports_on_time_pct",
+            _("Reports on time (%)"),
+            _on_time_share(reports[0]),
+            _on_time_share(reports[1]),
+        )
+    )
+    lines.append(("foreign_born_women_pct", _("Placements: foreign-born women (%)"), *fbw))
+    rows = []
+    for key, label, now, then in lines:
+        change = change_pct = None
+        if now is not None and then is not None:
+            change = now - then
+            change_pct = _share(change, then) if then else None
+        rows.append(
+            {
+                "figure": key,
+                "label": label,
+                "this_year": now,
+                "previous_year": then,
+                "change": change,
+                "change_pct": change_pct,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["figure", "label", "this_year", "previous_year", "change", "change_pct"]
+    )
+
+
+def _benchmarks(info: dict[int, dict], now: _Point) -> pd.DataFrame:
+    bands = bands_all()
+    by_contract: dict[int, list[ClauseEvaluation]] = defaultdict(list)
+    for item in now.evaluations.values():
+        by_contract[item.clause.contract_id].append(item)
+    lines = []
+    for contract_id, contract in sorted(info.items(), key=lambda pair: pair[1]["reference"]):
+        if not contract["in_year"]:
+            continue
+        benchmark = contract_benchmark(
+            contract_id=contract_id,
+            value_sek=contract["value_sek"],
+            evaluations=by_contract[contract_id],
+            bands=bands,
+        )
+        line = {
+            "contract": contract["reference"],
+            "value_msek": benchmark.value_msek,
+            "band": str(benchmark.band) if benchmark.band else None,
+        }
+        for item in benchmark.metrics:
+            prefix = _PREFIX[item.metric]
+            line |= {
+                f"{prefix}_target": item.target,
+                f"{prefix}_band_low": item.band_low,
+                f"{prefix}_band_high": item.band_high,
+                f"{prefix}_target_per_msek": item.target_per_msek,
+                f"{prefix}_reported_per_msek": item.reported_per_msek,
+                f"{prefix}_projected_per_msek": item.projected_per_msek,
+                f"{prefix}_verdict": item.verdict,
+            }
+        lines.append(line)
+    columns = ["contract", "value_msek", "band"] + [
+        f"{prefix}_{name}"
+        for prefix in _PREFIX.values()
+        for name in (
+            "target",
+            "band_low",
+            "band_high",
+            "target_per_msek",
+            "reported_per_msek",
+            "projected_per_msek",
+            "verdict",
+        )
+    ]
+    return pd.DataFrame(lines, columns=columns)
 
 
 def annual_report(
@@ -114,22 +449,118 @@ def annual_report(
     """The report for ``year`` over ``contracts`` (default: every contract running in it)."""
     today = today or timezone.localdate()
     as_of = min(today, date(year, 12, 31))
-    contracts = (contracts if contracts is not None else Contract.objects.all()).filter(
-        start_date__lte=date(year, 12, 31),
-        end_date__gte=date(year, 1, 1),
-        pk__in=SocialClause.objects.values("contract_id"),
+    previous_end, earlier_end = date(year - 1, 12, 31), date(year - 2, 12, 31)
+    base = (contracts if contracts is not None else Contract.objects.all()).filter(
+        pk__in=SocialClause.objects.values("contract_id")
     )
-    frame = _clause_frame(contracts, year, as_of)
-    values = frame.drop_duplicates("contract")["value_msek"] if not frame.empty else []
+    both = base.filter(_running(year) | _running(year - 1))
+
+    info: dict[int, dict] = {}
+    schedule_info = []
+    for row in both.values(
+        "id",
+        "reference",
+        "district__name",
+        "contractor__name",
+        "value_sek",
+        "start_date",
+        "end_date",
+        "reporting_frequency",
+        "report_grace_days",
+    ):
+        start, end = row["start_date"], row["end_date"]
+        info[row["id"]] = {
+            "reference": row["reference"],
+            "district": row["district__name"] or "–",
+            "contractor": row["contractor__name"],
+            "value_sek": row["value_sek"],
+            "value_msek": (Decimal(row["value_sek"] or 0) / Decimal(1_000_000)).quantize(_CENT),
+            "in_year": start <= date(year, 12, 31) and end >= date(year, 1, 1),
+            "in_previous_year": start <= previous_end and end >= date(year - 1, 1, 1),
+        }
+        schedule_info.append(
+            (
+                row["id"],
+                row["reference"],
+                start,
+                end,
+                row["reporting_frequency"],
+                row["report_grace_days"],
+            )
+        )
+
+    now = _point(both, as_of)
+    before = _point(both, previous_end)
+    earlier = _point(both, earlier_end)
+    all_clauses = _clause_frame(info, now, before, earlier)
+    clauses = (
+        all_clauses[all_clauses["in_year"]].reset_index(drop=True)
+        if not all_clauses.empty
+        else pd.DataFrame(columns=["clause", "contract", "metric", "status", *FIGURES])
+    )
+
+    names = {
+        pk: (code, str(name))
+        for pk, code, name in (
+            (group.pk, group.code, group.name) for group in TargetGroup.objects.all()
+        )
+    }
+    groups = _group_frame(now, before, clauses, names)
+    last_clauses = (
+        all_clauses[all_clauses["in_previous_year"]] if not all_clauses.empty else all_clauses
+    )
+    earlier_groups = _group_frame(before, earlier, last_clauses, names)
+    fbw = _foreign_born_women(groups)
+    fbw_then = _foreign_born_women(earlier_groups)
+
+    def placements_share(frame: pd.DataFrame) -> Decimal | None:
+        line = frame[frame["metric"] == Metric.PLACEMENTS.value]
+        return line["share_pct"].iloc[0] if len(line) else None
+
+    received = {
+        (contract_id, period_start): timezone.localtime(first).date()
+        for contract_id, period_start, first in PlacementReport.objects.filter(
+            contract__in=both.values("id"),
+            status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.SUPERSEDED],
+        )
+        .values("contract_id", "period_start")
+        .annotate(first=Min("submitted_at"))
+        .values_list("contract_id", "period_start", "first")
+        if first is not None
+    }
+    this_info = [line for line in schedule_info if info[line[0]]["in_year"]]
+    last_info = [line for line in schedule_info if info[line[0]]["in_previous_year"]]
+    reports = _reports(this_info, received, year, as_of)
+    reports_then = _reports(last_info, received, year - 1, previous_end)
+
+    groups_shown = groups.assign(
+        delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)
+    )
+    shown = ["clause", "contract", "district", "contractor", "value_msek", "metric", "status"]
+    clause_table = (
+        _shown(clauses[[*shown, "forecast", "forecast_date", *FIGURES, "reported_to_date"]])
+        if not all_clauses.empty
+        else clauses
+    )
     return AnnualReport(
         year=year,
         as_of=as_of,
-        clauses=frame,
-        by_metric=_grouped(frame, ["metric"]),
-        by_district=_grouped(frame, ["district", "metric"]),
-        by_contractor=_grouped(frame, ["contractor", "metric"]),
-        by_status=_grouped(frame, ["status"]),
-        reports=_reports(contracts, year, as_of),
-        contracts=int(frame["contract"].nunique()) if not frame.empty else 0,
-        value_msek=sum(values, Decimal(0)),
+        contracts=sum(1 for c in info.values() if c["in_year"]),
+        value_msek=sum((c["value_msek"] for c in info.values() if c["in_year"]), Decimal(0)),
+        clauses=clause_table,
+        by_metric=_grouped(clauses, ["metric"]),
+        by_district=_grouped(clauses, ["district", "metric"]),
+        by_target_group=groups_shown,
+        foreign_born_women=fbw,
+        by_contractor=_grouped(clauses, ["contractor", "metric"]),
+        by_status=_grouped(clauses, ["status"], figures=[]),
+        reports=reports,
+        reports_summary=_reports_summary(reports),
+        year_over_year=_year_over_year(
+            all_clauses,
+            info,
+            (reports, reports_then),
+            (placements_share(fbw), placements_share(fbw_then)),
+        ),
+        benchmarks=_benchmarks(info, now),
     )

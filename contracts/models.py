@@ -497,12 +497,11 @@ class BenchmarkBand(models.Model):
         return _("from %(value)s MSEK") % {"value": f"{self.from_msek:g}"}
 
     def clean(self) -> None:
-        errors = {}
-        if None not in (self.placements_low, self.placements_high):
-            if self.placements_high < self.placements_low:
-                errors["placements_high"] = _("Must not be lower than the low end.")
-        if None not in (self.weeks_low, self.weeks_high):
-            if self.weeks_high < self.weeks_low:
-                errors["weeks_high"] = _("Must not be lower than the low end.")
+        errors = {
+            high: _("Must not be lower than the low end.")
+            for low, high in (("placements_low", "placements_high"), ("weeks_low", "weeks_high"))
+            if None not in (getattr(self, low), getattr(self, high))
+            and getattr(self, high) < getattr(self, low)
+        }
         if errors:
             raise ValidationError(errors)

@@ -126,7 +126,10 @@ def clauses_for_evaluation(contracts: QuerySet[Contract]) -> QuerySet[SocialClau
 
 
 def evaluate_clauses(
-    *, as_of: date, contracts: QuerySet[Contract] | None = None
+    *,
+    as_of: date,
+    contracts: QuerySet[Contract] | None = None,
+    totals: dict[int, ClauseTotals] | None = None,
 ) -> list[ClauseEvaluation]:
     """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``.
 
@@ -135,9 +138,13 @@ def evaluate_clauses(
     the clauses and their milestones, read as plain values: building tens of thousands of model
     objects (or even ``ClauseTerms``) would cost more than the whole SQL side (see
     docs/PERFORMANCE.md). Each clause comes as an :class:`EvaluatedClause`.
+
+    ``totals`` are the clauses' :func:`~contracts.totals.clause_totals` on ``as_of`` when the
+    caller has them already (the annual report sums them from its per-group totals).
     """
     contracts = Contract.objects.all() if contracts is None else contracts
-    totals = clause_totals(contracts, as_of=as_of)
+    if totals is None:
+        totals = clause_totals(contracts, as_of=as_of)
     milestones: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for clause_id, when, cumulative in (
         ClauseMilestone.objects.filter(clause__contract__in=contracts.values("id"))

@@ -40,8 +40,14 @@ class ClauseTotals:
     verified: Fraction = field(default_factory=Fraction)
 
 
-def _sql(contracts_sql: str) -> tuple[str, str]:
-    """The two aggregate queries, with the day arithmetic of the connection's database."""
+def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
+    """The two aggregate queries, with the day arithmetic of the connection's database.
+
+    ``by_group`` splits each clause's sums by the rows' target group (a second result column):
+    weeks and hours add up per row, and each participant of a placements clause is counted in
+    one group, the lowest id among their counted rows, so the groups add up to the clause.
+    """
+    group_column = "r.target_group_id" if by_group else "0"
     if connection.vendor == "postgresql":
         least, greatest = "LEAST", "GREATEST"
 
@@ -80,7 +86,7 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
             GROUP BY c.id, c.contract_id, c.metric, c.start_date, c.due_date
         ),
         hits AS (
-            SELECT w.clause_id, w.metric, r.participant_ref, r.hours,
+            SELECT w.clause_id, w.metric, r.participant_ref, r.hours, {group_column} AS tg,
                    rep.status = %(approved)s AS approved,
                    {days(f"{least}(r.end_date, w.we)", f"{greatest}(r.start_date, w.ws)")} + 1
                        AS o,
@@ -106,8 +112,9 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
     sums = (
         hits
         + """
-        SELECT clause_id, divisor, SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours)
-        FROM (SELECT clause_id,
+        SELECT clause_id, tg, divisor,
+               SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours)
+        FROM (SELECT clause_id, tg,
                      CASE WHEN metric <> %(hours)s THEN 0 WHEN o < d THEN d ELSE 1 END
                          AS divisor,
                      CASE WHEN metric <> %(hours)s THEN o END AS rep_days,
@@ -117,7 +124,7 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
                      CASE WHEN metric <> %(hours)s OR NOT approved THEN NULL
                           WHEN o < d THEN hours * o ELSE hours END AS ver_hours
               FROM hits WHERE metric <> %(placements)s) AS t
-        GROUP BY clause_id, divisor
+        GROUP BY clause_id, tg, divisor
         """
     )
     # Days per participant, then the clause's minimum weeks from the clause table itself (not
@@ -125,19 +132,19 @@ def _sql(contracts_sql: str) -> tuple[str, str]:
     placements = (
         hits
         + f"""
-        SELECT p.clause_id,
+        SELECT p.clause_id, p.tg,
                SUM(CASE WHEN p.rep_days > 0
                              AND p.rep_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
                    THEN 1 ELSE 0 END),
                SUM(CASE WHEN p.ver_days > 0
                              AND p.ver_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
                    THEN 1 ELSE 0 END)
-        FROM (SELECT clause_id, SUM(o) AS rep_days,
+        FROM (SELECT clause_id, MIN(tg) AS tg, SUM(o) AS rep_days,
                      SUM(CASE WHEN approved THEN o ELSE 0 END) AS ver_days
               FROM hits WHERE metric = %(placements)s
               GROUP BY clause_id, participant_ref) AS p
         JOIN contracts_socialclause c ON c.id = p.clause_id
-        GROUP BY p.clause_id
+        GROUP BY p.clause_id, p.tg
         """
     )
     return sums, placements
@@ -158,6 +165,24 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
 
     Clauses with nothing counted are absent (their totals are zero).
     """
+    return {clause_id: totals for (clause_id, _group), totals in _totals(contracts, as_of).items()}
+
+
+def clause_group_totals(
+    contracts: QuerySet[Contract], *, as_of: date
+) -> dict[tuple[int, int], ClauseTotals]:
+    """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``.
+
+    The groups of a clause add up exactly to its :func:`clause_totals` (a participant of a
+    placements clause is counted in the lowest-id group of their counted rows). Two queries.
+    """
+    return _totals(contracts, as_of, by_group=True)
+
+
+def _totals(
+    contracts: QuerySet[Contract], as_of: date, *, by_group: bool = False
+) -> dict[tuple[int, int], ClauseTotals]:
+    """The totals keyed by ``(clause id, target group id)``; the group is 0 unless ``by_group``."""
     try:
         contracts_sql, contracts_params = contracts.values("id").query.sql_with_params()
     except EmptyResultSet:  # e.g. Contract.objects.none() for a user who may see nothing
@@ -169,7 +194,7 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
         part + (next(named) if index < len(contracts_params) else "")
         for index, part in enumerate(contracts_sql.split("%s"))
     )
-    sums_sql, placements_sql = _sql(contracts_sql)
+    sums_sql, placements_sql = _sql(contracts_sql, by_group=by_group)
     params |= {
         "as_of": as_of,
         "approved": ReportStatus.APPROVED.value,
@@ -179,33 +204,36 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
     }
     # Summed as integers (day counts; numerators over a common denominator for hours) and made
     # Fractions once per clause: adding Fractions row by row cost more than the query's fetch.
-    days: dict[int, list[int]] = {}
-    hours: dict[int, list[int]] = {}
-    totals: dict[int, ClauseTotals] = {}
+    days: dict[tuple[int, int], list[int]] = {}
+    hours: dict[tuple[int, int], list[int]] = {}
+    totals: dict[tuple[int, int], ClauseTotals] = {}
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
-        for clause_id, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor.fetchall():
+        for clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor:
+            key = (clause_id, int(group))
             if divisor:  # hours: add rep_hours / divisor and ver_hours / divisor
                 rn, rd = _exact(rep_hours)
                 vn, vd = _exact(ver_hours)
                 rd *= int(divisor)
                 vd *= int(divisor)
-                total = hours.setdefault(clause_id, [0, 1, 0, 1])
+                total = hours.setdefault(key, [0, 1, 0, 1])
                 total[0] = total[0] * rd + rn * total[1]
                 total[1] *= rd
                 total[2] = total[2] * vd + vn * total[3]
                 total[3] *= vd
             else:  # placement weeks: days
-                total = days.setdefault(clause_id, [0, 0])
+                total = days.setdefault(key, [0, 0])
                 total[0] += int(rep_days)
                 total[1] += int(ver_days or 0)
-        for clause_id, (reported, verified) in days.items():
-            totals[clause_id] = ClauseTotals(
+        for key, (reported, verified) in days.items():
+            totals[key] = ClauseTotals(
                 Fraction(reported, DAYS_PER_WEEK), Fraction(verified, DAYS_PER_WEEK)
             )
-        for clause_id, (rn, rd, vn, vd) in hours.items():
-            totals[clause_id] = ClauseTotals(Fraction(rn, rd), Fraction(vn, vd))
+        for key, (rn, rd, vn, vd) in hours.items():
+            totals[key] = ClauseTotals(Fraction(rn, rd), Fraction(vn, vd))
         cursor.execute(placements_sql, params)
-        for clause_id, reported, verified in cursor.fetchall():
-            totals[clause_id] = ClauseTotals(Fraction(int(reported)), Fraction(int(verified)))
+        for clause_id, group, reported, verified in cursor:
+            totals[(clause_id, int(group))] = ClauseTotals(
+                Fraction(int(reported)), Fraction(int(verified))
+            )
     return totals

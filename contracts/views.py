@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,9 @@ from django.views.decorators.http import require_POST
 from core import charts
 from core.roles import sees_everything
 
+from . import annual_output
 from . import dashboard as selectors
+from .annual import annual_report
 from .choices import AlertState, ClauseStatus
 from .forms import DashboardFilterForm
 from .selectors import alert_list, contract_list
@@ -152,3 +154,58 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("dashboard:index")
     return redirect(target)
+
+
+def _report_year(year: int) -> int:
+    """A year that has a report: from 2000 up to the current year."""
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404(_("There is no report for that year."))
+    return year
+
+
+@staff_required
+def annual_latest(request: HttpRequest) -> HttpResponse:
+    """The report of the last whole year."""
+    return redirect("dashboard:annual", year=timezone.localdate().year - 1)
+
+
+@staff_required
+def annual(request: HttpRequest, year: int) -> HttpResponse:
+    """The annual integration report for ``year`` (issue 7) as a page."""
+    year = _report_year(year)
+    report = annual_report(year=year)
+    this_year = timezone.localdate().year
+    context = annual_output.context(report) | {
+        "previous_year": year - 1,
+        "next_year": year + 1,
+        "previous_url": reverse("dashboard:annual", args=[year - 1]) if year > 2000 else None,
+        "next_url": reverse("dashboard:annual", args=[year + 1]) if year < this_year else None,
+        "xlsx_url": reverse("dashboard:annual-file", args=[year, "xlsx"]),
+        "pdf_url": reverse("dashboard:annual-file", args=[year, "pdf"]),
+    }
+    return render(request, "dashboard/annual.html", context)
+
+
+#: The annual report's files: content type and renderer.
+ANNUAL_FILES = {
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        annual_output.render_xlsx,
+    ),
+    "pdf": ("application/pdf", annual_output.render_pdf),
+    "html": ("text/html; charset=utf-8", lambda report: annual_output.render_html(report)),
+}
+
+
+@staff_required
+def annual_file(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    """The annual report as a download: XLSX, PDF or a standalone printable HTML page."""
+    year = _report_year(year)
+    if fmt not in ANNUAL_FILES:
+        raise Http404(_("Unknown file format."))
+    content_type, render_file = ANNUAL_FILES[fmt]
+    body = render_file(annual_report(year=year))
+    response = HttpResponse(body, content_type=content_type)
+    name = _("integration-report-%(year)s") % {"year": year}
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

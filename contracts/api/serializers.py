@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -208,3 +209,40 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_at",
         ]
         read_only_fields = fields
+
+
+class AnnualQuerySerializer(serializers.Serializer):
+    """``analytics/annual/`` query parameters."""
+
+    year = serializers.IntegerField(
+        min_value=2000, help_text="The report's year: from 2000 up to the current year."
+    )
+
+    def validate_year(self, value: int) -> int:
+        if value > timezone.localdate().year:
+            raise serializers.ValidationError(_("There is no report for a year still to come."))
+        return value
+
+
+class AnnualTableSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="The table's heading, in the request's language.")
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="One object per line; codes as codes, figures as decimal strings, "
+        "dates as YYYY-MM-DD, null when not applicable.",
+    )
+
+
+class AnnualReportSerializer(serializers.Serializer):
+    """The annual integration report (issue 7)."""
+
+    year = serializers.IntegerField()
+    as_of = serializers.DateField(help_text="The end of the year, or today for this year.")
+    contracts = serializers.IntegerField(help_text="Contracts with social clauses in the year.")
+    value_msek = serializers.DecimalField(max_digits=16, decimal_places=2)
+    tables = serializers.DictField(
+        child=AnnualTableSerializer(),
+        help_text="year_over_year, by_metric, by_status, by_district, by_target_group, "
+        "foreign_born_women, by_contractor, reports_summary, benchmarks, clauses, reports.",
+    )

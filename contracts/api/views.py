@@ -12,13 +12,17 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
-from contracts import exports, ocds, selectors, services
+from contracts import annual_output, exports, ocds, selectors, services
+from contracts.annual import annual_report
 from core import audit
-from core.api.permissions import OfficerWritesOthersRead
+from core.api.permissions import OfficerWritesOthersRead, StaffOnly
 
 from .serializers import (
     AlertSerializer,
+    AnnualQuerySerializer,
+    AnnualReportSerializer,
     AsOfSerializer,
     ClauseSerializer,
     ComplianceListQuerySerializer,
@@ -272,3 +276,21 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except ValueError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(AlertSerializer(alert).data)
+
+
+class AnnualReportView(APIView):
+    """The annual integration report of a year (issue 7), for officers and managers.
+
+    Every table of the report: year over year, delivered against expected, clause status at
+    year end, per district, target group (with foreign-born women) and contractor, reports on
+    time, and the benchmarks per MSEK. The dashboard offers the same as a page, XLSX and PDF.
+    """
+
+    permission_classes = [StaffOnly]
+
+    @extend_schema(parameters=[AnnualQuerySerializer], responses=AnnualReportSerializer)
+    def get(self, request):
+        query = AnnualQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = annual_report(year=query.validated_data["year"])
+        return Response(AnnualReportSerializer(annual_output.as_json(report)).data)

@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from core.roles import is_officer
+from core.roles import is_officer, sees_everything
 
 
 class OfficerWritesOthersRead(BasePermission):
@@ -13,3 +13,12 @@ class OfficerWritesOthersRead(BasePermission):
         if not request.user.is_authenticated:
             return False
         return request.method in SAFE_METHODS or is_officer(request.user)
+
+
+class StaffOnly(BasePermission):
+    """Officers, managers and superusers only (portfolio-wide analytics)."""
+
+    message = "Only officers and managers may read this."
+
+    def has_permission(self, request, view) -> bool:
+        return sees_everything(request.user)

@@ -1,0 +1,296 @@
+"""The annual integration report as people read it: translated headings and values, charts, and
+the three files — an XLSX workbook, a printable HTML page and a PDF (issue 7).
+
+:mod:`contracts.annual` builds the figures; this module only presents them, in the language that
+is active (Swedish or English), so the command, the dashboard page and the API share one layout.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+from django.template.loader import render_to_string
+from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from core import charts
+
+from .annual import AnnualReport
+from .benchmarks import VERDICTS
+from .choices import ClauseStatus, Forecast, Metric
+from .exports import xlsx_value
+
+#: Column headings of every table.
+COLUMNS = {
+    "clause": gettext_lazy("clause"),
+    "contract": gettext_lazy("contract"),
+    "district": gettext_lazy("district"),
+    "contractor": gettext_lazy("contractor"),
+    "value_msek": gettext_lazy("value (MSEK)"),
+    "metric": gettext_lazy("metric"),
+    "status": gettext_lazy("status"),
+    "forecast": gettext_lazy("forecast"),
+    "forecast_date": gettext_lazy("forecast date"),
+    "clauses": gettext_lazy("clauses"),
+    "target": gettext_lazy("target"),
+    "expected": gettext_lazy("expected in the year"),
+    "delivered": gettext_lazy("delivered in the year"),
+    "approved": gettext_lazy("approved in the year"),
+    "reported_to_date": gettext_lazy("reported to date"),
+    "target_group": gettext_lazy("target group"),
+    "all_groups": gettext_lazy("all target groups"),
+    "share_pct": gettext_lazy("share (%)"),
+    "period_start": gettext_lazy("period start"),
+    "period_end": gettext_lazy("period end"),
+    "due_date": gettext_lazy("due date"),
+    "received": gettext_lazy("received"),
+    "state": gettext_lazy("state"),
+    "reports": gettext_lazy("reports"),
+    "label": gettext_lazy("figure"),
+    "this_year": gettext_lazy("this year"),
+    "previous_year": gettext_lazy("previous year"),
+    "change": gettext_lazy("change"),
+    "change_pct": gettext_lazy("change (%)"),
+    "band": gettext_lazy("band"),
+    "placements_target": gettext_lazy("placements: target"),
+    "placements_band_low": gettext_lazy("placements: band low"),
+    "placements_band_high": gettext_lazy("placements: band high"),
+    "placements_target_per_msek": gettext_lazy("placements: target per MSEK"),
+    "placements_reported_per_msek": gettext_lazy("placements: reported per MSEK"),
+    "placements_projected_per_msek": gettext_lazy("placements: projected per MSEK"),
+    "placements_verdict": gettext_lazy("placements: target against band"),
+    "weeks_target": gettext_lazy("placement weeks: target"),
+    "weeks_band_low": gettext_lazy("placement weeks: band low"),
+    "weeks_band_high": gettext_lazy("placement weeks: band high"),
+    "weeks_target_per_msek": gettext_lazy("placement weeks: target per MSEK"),
+    "weeks_reported_per_msek": gettext_lazy("placement weeks: reported per MSEK"),
+    "weeks_projected_per_msek": gettext_lazy("placement weeks: projected per MSEK"),
+    "weeks_verdict": gettext_lazy("placement weeks: target against band"),
+}
+#: Columns that are codes for the API only (the table shows their label beside them).
+HIDDEN = {"figure", "target_group_code", "clause"}
+REPORT_STATES = {
+    "on_time": gettext_lazy("on time"),
+    "late": gettext_lazy("late"),
+    "missing": gettext_lazy("missing"),
+    "not_due": gettext_lazy("not yet due"),
+}
+#: Translated values of the columns that hold codes.
+VALUES = {
+    "metric": dict(Metric.choices),
+    "status": dict(ClauseStatus.choices),
+    "forecast": dict(Forecast.choices),
+    "state": REPORT_STATES,
+    "placements_verdict": VERDICTS,
+    "weeks_verdict": VERDICTS,
+}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def cell_value(column: str, value: object) -> object:
+    """A cell as the reader sees it: codes as words, exact values as 2-decimal numbers."""
+    if _missing(value):
+        return None
+    if column in VALUES:
+        return str(VALUES[column].get(value, value))
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    if hasattr(value, "item") and not isinstance(value, (str, date)):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return number_format(
+            value, decimal_pos=2 if value != value.to_integral() else 0, use_l10n=True
+        )
+    if isinstance(value, (int, float)):
+        return number_format(value, use_l10n=True)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headings: list[str]
+    rows: list[list[object]]  # cell values (translated codes, numbers, dates, None)
+    numeric: list[bool]  # per column: right-aligned in HTML
+
+    @property
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """Each row's cells as ``(text, right-aligned)``."""
+        return [
+            [(_text(value), numeric) for value, numeric in zip(row, self.numeric, strict=True)]
+            for row in self.rows
+        ]
+
+
+def tables(report: AnnualReport) -> list[Table]:
+    """Every table of the report with translated headings and values."""
+    result = []
+    for key, title, frame in report.tables():
+        columns = [column for column in frame.columns if column not in HIDDEN]
+        rows = [
+            [cell_value(column, value) for column, value in zip(columns, line, strict=True)]
+            for line in frame[columns].itertuples(index=False, name=None)
+        ]
+        numeric = [
+            any(isinstance(row[index], (int, float, Decimal)) for row in rows)
+            for index in range(len(columns))
+        ]
+        headings = [str(COLUMNS.get(column, column)) for column in columns]
+        result.append(Table(key, title, headings, rows, numeric))
+    return result
+
+
+def report_charts(report: AnnualReport) -> list[tuple[str, SafeString]]:
+    """The report's charts (SVG): delivery against expectation, districts, target groups and
+    reports on time. Each table beside them holds the same figures."""
+    year = report.year
+    progress = [
+        (
+            str(Metric(line["metric"]).label),
+            Decimal(100) * line["delivered"] / line["expected"] if line["expected"] else 0,
+        )
+        for _index, line in report.by_metric.iterrows()
+    ]
+    placements = report.by_district[report.by_district["metric"] == Metric.PLACEMENT_WEEKS]
+    groups = report.by_target_group[report.by_target_group["metric"] == Metric.PLACEMENT_WEEKS]
+    states = [
+        (str(REPORT_STATES[line["state"]]), line["reports"])
+        for _index, line in report.reports_summary.iterrows()
+    ]
+    specs = [
+        (
+            progress,
+            _("Delivered as a share of expected (%%), %(year)s") % {"year": year},
+            _("Per metric: delivered in the year divided by expected in the year."),
+        ),
+        (
+            [(line["district"], line["delivered"]) for _i, line in placements.iterrows()],
+            _("Placement weeks delivered by district, %(year)s") % {"year": year},
+            _("Placement weeks delivered in the year towards placement-week clauses."),
+        ),
+        (
+            [(line["target_group"], line["delivered"]) for _i, line in groups.iterrows()],
+            _("Placement weeks delivered by target group, %(year)s") % {"year": year},
+            _("Placement weeks delivered in the year, by the participants' group."),
+        ),
+        (
+            states,
+            _("Reports due in %(year)s") % {"year": year},
+            _("Reports received on time, late, missing or not yet due."),
+        ),
+    ]
+    return [
+        (title, charts.bar_chart(items, title=title, description=description))
+        for items, title, description in specs
+    ]
+
+
+def context(report: AnnualReport) -> dict:
+    return {"report": report, "tables": tables(report), "charts": report_charts(report)}
+
+
+def render_html(report: AnnualReport) -> str:
+    """A standalone, printable HTML page (styles inline, no scripts, no external files)."""
+    return render_to_string("contracts/integration_report.html", context(report))
+
+
+def render_pdf(report: AnnualReport) -> bytes:
+    """The printable page as a PDF (WeasyPrint), charts included."""
+    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+
+    return HTML(string=render_html(report)).write_pdf()
+
+
+def render_xlsx(report: AnnualReport) -> bytes:
+    """A workbook with a formatted sheet per table: bold, filled, frozen headings and filters."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    heading_fill = PatternFill("solid", fgColor="DCE6EC")
+    for table in tables(report):
+        sheet = workbook.create_sheet(table.title[:31])
+        sheet.append(table.headings)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.fill = heading_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.rows:
+            sheet.append([float(v) if isinstance(v, Decimal) else xlsx_value(v) for v in row])
+        for index, heading in enumerate(table.headings, start=1):
+            letter = get_column_letter(index)
+            values = [heading, *(_text(row[index - 1]) for row in table.rows[:200])]
+            sheet.column_dimensions[letter].width = min(45, max(10, *map(len, values)) + 2)
+            for cell in sheet[letter][1:]:
+                if isinstance(cell.value, float):
+                    cell.number_format = "#,##0.00"
+                elif isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A2"
+        if table.rows:
+            sheet.auto_filter.ref = sheet.dimensions
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _json_value(value: object) -> object:
+    if _missing(value):
+        return None
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return value.item()
+    return value
+
+
+def as_json(report: AnnualReport) -> dict:
+    """The report for the API: every table with codes and exact figures as decimal strings."""
+    return {
+        "year": report.year,
+        "as_of": report.as_of,
+        "contracts": report.contracts,
+        "value_msek": report.value_msek,
+        "tables": {
+            key: {
+                "title": title,
+                "columns": list(frame.columns),
+                "rows": [
+                    {
+                        column: _json_value(value)
+                        for column, value in zip(frame.columns, line, strict=True)
+                    }
+                    for line in frame.itertuples(index=False, name=None)
+                ],
+            }
+            for key, title, frame in report.tables()
+        },
+    }
