@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.templatetags.ui import amount, status_badge
+from core.templatetags.ui import amount, forecast_text, status_badge
 
-from .choices import AlertState, ClauseStatus
+from .benchmarks import bands_all, contract_benchmark
+from .choices import AlertState, ClauseStatus, Metric
 from .models import (
     Alert,
     AlertNotification,
+    BenchmarkBand,
     ClauseMilestone,
     ClauseSnapshot,
     Contract,
@@ -73,6 +75,21 @@ class ComplianceStatusFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=clauses.values("contract_id"))
 
 
+@admin.register(BenchmarkBand)
+class BenchmarkBandAdmin(SimpleHistoryAdmin):
+    """Benchmark bands per contract value: a realistic range per MSEK (issue 7)."""
+
+    list_display = [
+        "__str__",
+        "placements_low",
+        "placements_high",
+        "weeks_low",
+        "weeks_high",
+        "note",
+    ]
+    ordering = ["from_msek"]
+
+
 @admin.register(TargetGroup)
 class TargetGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "name_sv", "name_en"]
@@ -99,7 +116,7 @@ class SocialClauseInline(admin.StackedInline):
         if evaluation is None:
             return "–"
         return format_html(
-            "{} {}",
+            "{} {}<br>{}: {}",
             status_badge(evaluation.status),
             _("%(reported)s reported, %(verified)s approved, %(expected)s expected of %(target)s")
             % {
@@ -108,6 +125,8 @@ class SocialClauseInline(admin.StackedInline):
                 "expected": amount(evaluation.expected),
                 "target": amount(evaluation.target),
             },
+            _("Forecast"),
+            forecast_text(evaluation),
         )
 
     @admin.display(description=_("milestones"))
@@ -150,6 +169,7 @@ class ContractAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["procurement", "contractor", "district", "managers"]
     date_hierarchy = "start_date"
     inlines = [SocialClauseInline]
+    readonly_fields = ["benchmark"]
 
     class Media:
         css = BADGES
@@ -172,6 +192,50 @@ class ContractAdmin(SimpleHistoryAdmin):
             "{}: {}",
             ((clause.get_metric_display(), clause_badge(clause)) for clause in clauses),
         )
+
+    @admin.display(description=_("benchmark per MSEK"))
+    def benchmark(self, contract: Contract) -> str:
+        """Targets and delivery per MSEK against the band for the contract's value, and the
+        targets that band suggests for it (issue 7)."""
+        if not contract.pk:
+            return _("Save the contract to see its benchmark.")
+        evaluations = evaluate_clauses(
+            as_of=timezone.localdate(), contracts=Contract.objects.filter(pk=contract.pk)
+        )
+        result = contract_benchmark(
+            contract_id=contract.pk,
+            value_sek=contract.value_sek,
+            evaluations=evaluations,
+            bands=bands_all(),
+        )
+        if result.band is None:
+            return _("No benchmark band covers this contract's value.")
+        lines = [
+            (
+                _("%(metric)s: a realistic target is %(low)s–%(high)s (%(band)s)")
+                % {
+                    "metric": Metric(item.metric).label.capitalize(),
+                    "low": amount(item.band_low),
+                    "high": amount(item.band_high),
+                    "band": result.band,
+                },
+                ""
+                if item.target is None
+                else _(
+                    "target %(target)s = %(rate)s per MSEK, %(verdict)s; "
+                    "%(reported)s per MSEK reported so far, %(projected)s at the pace so far"
+                )
+                % {
+                    "target": amount(item.target),
+                    "rate": amount(item.target_per_msek),
+                    "verdict": item.verdict_label,
+                    "reported": amount(item.reported_per_msek),
+                    "projected": amount(item.projected_per_msek),
+                },
+            )
+            for item in result.metrics
+        ]
+        return format_html_join(mark_safe("<br>"), "{} {}", lines)
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -177,10 +177,35 @@ def _clause_frame(
                 "previous_approved": before.verified(clause_id) - earlier.verified(clause_id),
             }
         )
-    frame = pd.DataFrame(lines)
-    if frame.empty:
-        return frame
+    frame = pd.DataFrame(lines, columns=_CLAUSE_COLUMNS)
+    frame["in_year"] = frame["in_year"].astype(bool)
+    frame["in_previous_year"] = frame["in_previous_year"].astype(bool)
     return frame.sort_values(["contract", "clause"], ignore_index=True)
+
+
+_CLAUSE_COLUMNS = [
+    "clause",
+    "contract_id",
+    "contract",
+    "district",
+    "contractor",
+    "value_msek",
+    "in_year",
+    "in_previous_year",
+    "metric",
+    "status",
+    "forecast",
+    "forecast_date",
+    "target",
+    "expected",
+    "delivered",
+    "approved",
+    "reported_to_date",
+    "previous_status",
+    "previous_expected",
+    "previous_delivered",
+    "previous_approved",
+]
 
 
 def _grouped(frame: pd.DataFrame, by: list[str], figures: list[str] = FIGURES) -> pd.DataFrame:
@@ -322,8 +347,8 @@ def _year_over_year(
     reports: tuple[pd.DataFrame, pd.DataFrame],
     fbw: tuple[Decimal | None, Decimal | None],
 ) -> pd.DataFrame:
-    this = clauses[clauses["in_year"]] if not clauses.empty else clauses
-    last = clauses[clauses["in_previous_year"]] if not clauses.empty else clauses
+    this = clauses[clauses["in_year"]]
+    last = clauses[clauses["in_previous_year"]]
 
     def contracts_value(flag: str) -> tuple[int, Decimal]:
         chosen = [c for c in info.values() if c[flag]]
@@ -493,11 +518,7 @@ def annual_report(
     before = _point(both, previous_end)
     earlier = _point(both, earlier_end)
     all_clauses = _clause_frame(info, now, before, earlier)
-    clauses = (
-        all_clauses[all_clauses["in_year"]].reset_index(drop=True)
-        if not all_clauses.empty
-        else pd.DataFrame(columns=["clause", "contract", "metric", "status", *FIGURES])
-    )
+    clauses = all_clauses[all_clauses["in_year"]].reset_index(drop=True)
 
     names = {
         pk: (code, str(name))
@@ -506,9 +527,7 @@ def annual_report(
         )
     }
     groups = _group_frame(now, before, clauses, names)
-    last_clauses = (
-        all_clauses[all_clauses["in_previous_year"]] if not all_clauses.empty else all_clauses
-    )
+    last_clauses = all_clauses[all_clauses["in_previous_year"]]
     earlier_groups = _group_frame(before, earlier, last_clauses, names)
     fbw = _foreign_born_women(groups)
     fbw_then = _foreign_born_women(earlier_groups)
@@ -537,10 +556,8 @@ def annual_report(
         delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)
     )
     shown = ["clause", "contract", "district", "contractor", "value_msek", "metric", "status"]
-    clause_table = (
-        _shown(clauses[[*shown, "forecast", "forecast_date", *FIGURES, "reported_to_date"]])
-        if not all_clauses.empty
-        else clauses
+    clause_table = _shown(
+        clauses[[*shown, "forecast", "forecast_date", *FIGURES, "reported_to_date"]]
     )
     return AnnualReport(
         year=year,

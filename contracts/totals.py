@@ -184,7 +184,8 @@ def _totals(
 ) -> dict[tuple[int, int], ClauseTotals]:
     """The totals keyed by ``(clause id, target group id)``; the group is 0 unless ``by_group``."""
     try:
-        contracts_sql, contracts_params = contracts.values("id").query.sql_with_params()
+        # Unordered: an ordered DISTINCT subquery would select its ordering columns too.
+        contracts_sql, contracts_params = contracts.order_by().values("id").query.sql_with_params()
     except EmptyResultSet:  # e.g. Contract.objects.none() for a user who may see nothing
         return {}
     # The contracts subquery comes with positional parameters; name them like the others.

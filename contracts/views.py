@@ -24,7 +24,7 @@ from core.roles import sees_everything
 from . import annual_output
 from . import dashboard as selectors
 from .annual import annual_report
-from .choices import AlertState, ClauseStatus
+from .choices import AlertState, ClauseStatus, Forecast
 from .forms import DashboardFilterForm
 from .selectors import alert_list, contract_list
 from .services import alert_acknowledge
@@ -116,7 +116,16 @@ def index(request: HttpRequest) -> HttpResponse:
         "board": board,
         "district": district,
         "contractor": contractor,
-        "attention": [item for item in board.evaluations if item.evaluation.status in ATTENTION],
+        # Behind in some way, or on course today but short of the target at the pace so far.
+        "attention": [
+            item
+            for item in board.evaluations
+            if item.evaluation.status in ATTENTION
+            or (
+                item.evaluation.forecast == Forecast.LATE
+                and item.evaluation.status == ClauseStatus.ON_TRACK
+            )
+        ],
         "history_chart": history_chart,
         "history_legend": history_legend,
         "history": history,

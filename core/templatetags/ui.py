@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from contracts.choices import ClauseStatus, PeriodState
+from contracts.choices import ClauseStatus, Forecast, PeriodState
 from core import charts
 from internships.choices import ReportStatus
 
@@ -74,6 +74,18 @@ def amount(value: Decimal) -> str:
 
 
 register.filter("amount", amount)
+
+
+def forecast_text(evaluation) -> str:
+    """When the clause reaches its target at the pace so far, in words."""
+    if evaluation.forecast == Forecast.ON_TIME and evaluation.forecast_date:
+        return gettext("Target reached on %(day)s at the pace so far") % {
+            "day": date_format(evaluation.forecast_date, "SHORT_DATE_FORMAT")
+        }
+    return str(Forecast(evaluation.forecast).label).capitalize()
+
+
+register.filter("forecast", forecast_text)
 
 
 @register.simple_tag

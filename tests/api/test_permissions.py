@@ -172,6 +172,11 @@ def acknowledgers(role: str, own: bool) -> int:
     return 200
 
 
+def staff_only(ok: int) -> Expect:
+    """Portfolio analytics: officers, managers and superusers; contractor users may not."""
+    return lambda role, own: 401 if role == ANONYMOUS else 403 if _is_contractor(role) else ok
+
+
 def token_request(role: str, own: bool) -> int:
     return 400 if role == ANONYMOUS else 200
 
@@ -288,6 +293,10 @@ RULES: dict[str, Rule] = {
     "POST auth/logout/": Rule(everyone(204), lambda w, s: Call("auth/logout/"), scoped=False),
     "POST auth/logoutall/": Rule(everyone(204), lambda w, s: Call("auth/logoutall/"), scoped=False),
     "GET auth/me/": Rule(everyone(200), lambda w, s: Call("auth/me/"), scoped=False),
+    # --- analytics: the annual integration report, for staff
+    "GET analytics/annual/": Rule(
+        staff_only(200), lambda w, s: Call("analytics/annual/?year=2024"), scoped=False
+    ),
     # --- reference data: read-only for every user
     "GET districts/": Rule(everyone(200), lambda w, s: Call("districts/"), scoped=False),
     "GET districts/{id}/": Rule(
