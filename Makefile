@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test venv lint migrate demo translations sysdeps clean
+.PHONY: run test venv lint migrate demo translations sysdeps pdfdeps clean
 
 venv: $(STAMP)
 
@@ -28,7 +28,7 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py evaluate_compliance > /dev/null
 
-run: translations demo
+run: pdfdeps translations demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runstack --addr $(ADDR)
 
 lint: venv
@@ -36,14 +36,25 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 # GNU gettext (xgettext) lets the tests check that every string in the code is translated;
-# Debian's Chromium runs the browser tests (Playwright never downloads a browser here).
-sysdeps:
+# Debian's Chromium runs the browser tests (Playwright never downloads a browser here);
+# Pango and a font let WeasyPrint write the annual report's PDF.
+sysdeps: pdfdeps
 	@missing=""; command -v xgettext >/dev/null 2>&1 || missing="gettext"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Install with apt-get install $$missing (translation check, browser tests)."; fi; \
+	  else echo "Install with apt-get install $$missing (translation check, browser tests, PDF)."; fi; \
+	fi
+
+pdfdeps:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install with apt-get install $$missing (the annual report's PDF)."; fi; \
 	fi
 
 test: sysdeps lint translations

@@ -219,10 +219,18 @@ def render_html(report: AnnualReport) -> str:
     return render_to_string("contracts/integration_report.html", context(report))
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot run here: its system libraries (Pango) are missing."""
+
+
 def render_pdf(report: AnnualReport) -> bytes:
     """The printable page as a PDF (WeasyPrint), charts included."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only this needs
-
+    try:
+        from weasyprint import HTML  # imported here: it loads Pango, which only this needs
+    except OSError as error:  # the shared libraries are not installed
+        raise PdfUnavailable(
+            _("The PDF cannot be made on this server: install Pango (see the README).")
+        ) from error
     return HTML(string=render_html(report)).write_pdf()
 
 

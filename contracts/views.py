@@ -213,7 +213,10 @@ def annual_file(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     if fmt not in ANNUAL_FILES:
         raise Http404(_("Unknown file format."))
     content_type, render_file = ANNUAL_FILES[fmt]
-    body = render_file(annual_report(year=year))
+    try:
+        body = render_file(annual_report(year=year))
+    except annual_output.PdfUnavailable as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(body, content_type=content_type)
     name = _("integration-report-%(year)s") % {"year": year}
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

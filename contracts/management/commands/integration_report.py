@@ -32,7 +32,10 @@ class Command(BaseCommand):
         output = output or f"integration-{year}.{format}"
         with translation.override(language):
             report = annual_report(year=year)
-            body = RENDERERS[format](report)
+            try:
+                body = RENDERERS[format](report)
+            except annual_output.PdfUnavailable as error:
+                raise CommandError(str(error)) from error
         with open(output, "wb") as target:
             target.write(body)
         self.stdout.write(
