@@ -26,7 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,10 +135,6 @@ def _point(contracts: QuerySet[Contract], as_of: date) -> _Point:
         total.verified += value.verified
     evaluations = evaluate_clauses(as_of=as_of, contracts=contracts, totals=totals)
     return _Point({item.clause.id: item for item in evaluations}, groups, totals)
-
-
-def _running(year: int) -> Q:
-    return Q(start_date__lte=date(year, 12, 31), end_date__gte=date(year, 1, 1))
 
 
 def _clause_frame(
@@ -478,7 +474,9 @@ def annual_report(
     base = (contracts if contracts is not None else Contract.objects.all()).filter(
         pk__in=SocialClause.objects.values("contract_id")
     )
-    both = base.filter(_running(year) | _running(year - 1))
+    # The contracts of this year and the last; and those that ended the year before that, whose
+    # last report may fall due in the previous year.
+    both = base.filter(start_date__lte=date(year, 12, 31), end_date__gte=date(year - 2, 1, 1))
 
     info: dict[int, dict] = {}
     schedule_info = []
@@ -547,10 +545,9 @@ def annual_report(
         .values_list("contract_id", "period_start", "first")
         if first is not None
     }
-    this_info = [line for line in schedule_info if info[line[0]]["in_year"]]
-    last_info = [line for line in schedule_info if info[line[0]]["in_previous_year"]]
-    reports = _reports(this_info, received, year, as_of)
-    reports_then = _reports(last_info, received, year - 1, previous_end)
+    # A year's reports are those due in it, whichever year their contract ran in.
+    reports = _reports(schedule_info, received, year, as_of)
+    reports_then = _reports(schedule_info, received, year - 1, previous_end)
 
     groups_shown = groups.assign(
         delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)

@@ -279,6 +279,33 @@ def test_foreign_born_women_and_the_reports_on_time():
     }
 
 
+def test_a_report_due_in_january_counts_in_that_year_though_its_contract_ended():
+    ended = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2024, 12, 31))
+    SocialClauseFactory(contract=ended)
+    last = ended.reporting_periods()[-1]
+    assert last.due_date == date(2025, 1, 10)
+    ReportFactory(
+        contract=ended,
+        period_start=last.start,
+        period_end=last.end,
+        status=ReportStatus.SUBMITTED,
+        submitted_at=timezone.make_aware(datetime(2025, 1, 12, 9)),
+    )
+    report = annual_report(year=2025, today=date(2026, 1, 1))
+    assert report.contracts == 0  # it did not run in 2025
+    assert report.reports.to_dict("records") == [
+        {
+            "contract": ended.reference,
+            "period_start": last.start,
+            "period_end": last.end,
+            "due_date": last.due_date,
+            "received": date(2025, 1, 12),
+            "state": "late",
+        }
+    ]
+    assert len(annual_report(year=2024, today=date(2026, 1, 1)).reports) == 3
+
+
 def test_the_report_takes_the_same_number_of_queries_for_2_and_8_contracts():
     counts = []
     for total in (2, 8):
