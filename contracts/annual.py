@@ -27,16 +27,17 @@ from fractions import Fraction
 
 import pandas as pd
 from django.db.models import Min, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
-from .benchmarks import BENCHMARKED, bands_all, contract_benchmark
+from .benchmarks import BENCHMARKED, VERDICTS, bands_all, contract_benchmark
 from .choices import ClauseStatus, Metric
 from .models import Contract, SocialClause, TargetGroup
-from .schedule import reporting_periods
+from .schedule import Period, reporting_periods
 from .selectors import ClauseEvaluation, evaluate_clauses
 from .totals import ClauseTotals, clause_group_totals
 
@@ -90,6 +91,7 @@ class AnnualReport:
     reports_summary: pd.DataFrame
     year_over_year: pd.DataFrame
     benchmarks: pd.DataFrame  # per contract: targets and delivery per MSEK against the band
+    benchmark_summary: pd.DataFrame  # per metric: contracts below, within and above their band
 
     def tables(self) -> list[tuple[str, str, pd.DataFrame]]:
         """``(key, translated title, frame)`` of every table, in the order they are shown."""
@@ -102,6 +104,7 @@ class AnnualReport:
             ("foreign_born_women", _("Foreign-born women"), self.foreign_born_women),
             ("by_contractor", _("Per contractor"), self.by_contractor),
             ("reports_summary", _("Reports received"), self.reports_summary),
+            ("benchmark_summary", _("Targets against the benchmark bands"), self.benchmark_summary),
             ("benchmarks", _("Benchmarks per MSEK"), self.benchmarks),
             ("clauses", _("Clauses"), self.clauses),
             ("reports", _("Reports due"), self.reports),
@@ -127,12 +130,7 @@ class _Point:
 
 
 def _point(contracts: QuerySet[Contract], as_of: date) -> _Point:
-    groups = clause_group_totals(contracts, as_of=as_of)
-    totals: dict[int, ClauseTotals] = {}
-    for (clause_id, _group), value in groups.items():
-        total = totals.setdefault(clause_id, ClauseTotals())
-        total.reported += value.reported
-        total.verified += value.verified
+    groups, totals = clause_group_totals(contracts, as_of=as_of)
     evaluations = evaluate_clauses(as_of=as_of, contracts=contracts, totals=totals)
     return _Point({item.clause.id: item for item in evaluations}, groups, totals)
 
@@ -234,15 +232,22 @@ def _group_frame(
 ) -> pd.DataFrame:
     """Delivered and approved in the year per target group and metric (exact until shown)."""
     metric_of = dict(zip(clauses["clause"], clauses["metric"], strict=True))
-    sums: dict[tuple[int, str], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
+    # Numerators summed per denominator (integers), then one Fraction per denominator: exact,
+    # without adding a Fraction per clause and group (most of the report's Python time).
+    parts: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0])
     for point, sign in ((now, 1), (before, -1)):
         for (clause_id, group), value in point.groups.items():
             metric = metric_of.get(clause_id)
             if metric is None:  # a clause of a contract that did not run in the year
                 continue
-            total = sums[(group, metric)]
-            total[0] += sign * value.reported
-            total[1] += sign * value.verified
+            reported, verified = value.reported, value.verified
+            parts[(group, metric, reported.denominator)][0] += sign * reported.numerator
+            parts[(group, metric, verified.denominator)][1] += sign * verified.numerator
+    sums: dict[tuple[int, str], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
+    for (group, metric, denominator), (reported, verified) in parts.items():
+        total = sums[(group, metric)]
+        total[0] += Fraction(reported, denominator)
+        total[1] += Fraction(verified, denominator)
     lines = [
         {
             "target_group_code": names[group][0],
@@ -283,7 +288,10 @@ def _foreign_born_women(groups: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reports(
-    schedule_info: list[tuple], received: dict[tuple[int, date], date], year: int, as_of: date
+    schedules: list[tuple[int, str, list[Period]]],
+    received: dict[tuple[int, date], date],
+    year: int,
+    as_of: date,
 ) -> pd.DataFrame:
     """Every report due in ``year`` and when it came: on time, late, missing or not yet due.
 
@@ -291,10 +299,8 @@ def _reports(
     or approved and later corrected) was submitted; a correction does not make it late.
     """
     lines = []
-    for contract_id, reference, start, end, frequency, grace in schedule_info:
-        for period in reporting_periods(
-            start_date=start, end_date=end, frequency=frequency, grace_days=grace
-        ):
+    for contract_id, reference, periods in schedules:
+        for period in periods:
             if period.due_date.year != year:
                 continue
             came = received.get((contract_id, period.start))
@@ -464,6 +470,41 @@ def _benchmarks(info: dict[int, dict], now: _Point) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=columns)
 
 
+def _benchmark_summary(benchmarks: pd.DataFrame) -> pd.DataFrame:
+    """Per benchmarked metric and verdict: how many contracts, and their median rates."""
+    lines = []
+    for metric, prefix in _PREFIX.items():
+        for verdict in VERDICTS:
+            chosen = benchmarks[benchmarks[f"{prefix}_verdict"] == verdict]
+
+            def median(column: str, chosen: pd.DataFrame = chosen) -> Decimal | None:
+                values = sorted(v for v in chosen[column] if v is not None)
+                if not values:
+                    return None
+                middle = len(values) // 2
+                if len(values) % 2:
+                    return values[middle]
+                return ((values[middle - 1] + values[middle]) / 2).quantize(_CENT)
+
+            lines.append(
+                {
+                    "metric": metric,
+                    "verdict": verdict,
+                    "contracts": len(chosen),
+                    "median_target_per_msek": median(f"{prefix}_target_per_msek"),
+                    "median_reported_per_msek": median(f"{prefix}_reported_per_msek"),
+                }
+            )
+    columns = [
+        "metric",
+        "verdict",
+        "contracts",
+        "median_target_per_msek",
+        "median_reported_per_msek",
+    ]
+    return pd.DataFrame(lines, columns=columns)
+
+
 def annual_report(
     *, year: int, today: date | None = None, contracts: QuerySet[Contract] | None = None
 ) -> AnnualReport:
@@ -479,7 +520,7 @@ def annual_report(
     both = base.filter(start_date__lte=date(year, 12, 31), end_date__gte=date(year - 2, 1, 1))
 
     info: dict[int, dict] = {}
-    schedule_info = []
+    schedules: list[tuple[int, str, list[Period]]] = []
     for row in both.values(
         "id",
         "reference",
@@ -501,16 +542,13 @@ def annual_report(
             "in_year": start <= date(year, 12, 31) and end >= date(year, 1, 1),
             "in_previous_year": start <= previous_end and end >= date(year - 1, 1, 1),
         }
-        schedule_info.append(
-            (
-                row["id"],
-                row["reference"],
-                start,
-                end,
-                row["reporting_frequency"],
-                row["report_grace_days"],
-            )
+        periods = reporting_periods(
+            start_date=start,
+            end_date=end,
+            frequency=row["reporting_frequency"],
+            grace_days=row["report_grace_days"],
         )
+        schedules.append((row["id"], row["reference"], periods))
 
     now = _point(both, as_of)
     before = _point(both, previous_end)
@@ -534,24 +572,26 @@ def annual_report(
         line = frame[frame["metric"] == Metric.PLACEMENTS.value]
         return line["share_pct"].iloc[0] if len(line) else None
 
+    # The day (in the local time zone) each period's report first came.
     received = {
-        (contract_id, period_start): timezone.localtime(first).date()
+        (contract_id, period_start): first
         for contract_id, period_start, first in PlacementReport.objects.filter(
             contract__in=both.values("id"),
             status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.SUPERSEDED],
         )
         .values("contract_id", "period_start")
-        .annotate(first=Min("submitted_at"))
+        .annotate(first=Min(TruncDate("submitted_at")))
         .values_list("contract_id", "period_start", "first")
         if first is not None
     }
     # A year's reports are those due in it, whichever year their contract ran in.
-    reports = _reports(schedule_info, received, year, as_of)
-    reports_then = _reports(schedule_info, received, year - 1, previous_end)
+    reports = _reports(schedules, received, year, as_of)
+    reports_then = _reports(schedules, received, year - 1, previous_end)
 
     groups_shown = groups.assign(
         delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)
     )
+    benchmarks = _benchmarks(info, now)
     shown = ["clause", "contract", "district", "contractor", "value_msek", "metric", "status"]
     clause_table = _shown(
         clauses[[*shown, "forecast", "forecast_date", *FIGURES, "reported_to_date"]]
@@ -576,5 +616,6 @@ def annual_report(
             (reports, reports_then),
             (placements_share(fbw), placements_share(fbw_then)),
         ),
-        benchmarks=_benchmarks(info, now),
+        benchmarks=benchmarks,
+        benchmark_summary=_benchmark_summary(benchmarks),
     )

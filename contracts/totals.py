@@ -14,10 +14,12 @@ are rounded back to the 2 decimals they exactly have.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -150,14 +152,35 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
     return sums, placements
 
 
-def _exact(value: object) -> tuple[int, int]:
-    """A database sum of 2-decimal amounts as an exact ``(numerator, denominator)`` (it comes as
-    a Decimal from PostgreSQL, as a float from SQLite)."""
+def _exact(value: object) -> Decimal:
+    """A database sum of 2-decimal amounts, exactly (a Decimal from PostgreSQL, a float from
+    SQLite, which is rounded back to the cents it exactly has)."""
     if value is None:
-        return 0, 1
+        return Decimal(0)
     if isinstance(value, Decimal):  # PostgreSQL: exact already
-        return value.as_integer_ratio()
-    return Decimal(str(value)).quantize(Decimal("0.01")).as_integer_ratio()
+        return value
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _hours(parts: dict[int, list[Decimal]]) -> ClauseTotals:
+    """Σ amount / divisor over ``divisor → [reported, verified]`` amounts, exactly, with one
+    Fraction per total (adding Fractions term by term cost more than the query's fetch)."""
+    rn, rd, vn, vd = 0, 1, 0, 1
+    for divisor, (reported, verified) in parts.items():
+        n, d = reported.as_integer_ratio()
+        d *= divisor
+        rn, rd = rn * d + n * rd, rd * d
+        n, d = verified.as_integer_ratio()
+        d *= divisor
+        vn, vd = vn * d + n * vd, vd * d
+    return ClauseTotals(Fraction(rn, rd), Fraction(vn, vd))
+
+
+class GroupTotals(NamedTuple):
+    """:func:`clause_group_totals`: per clause and target group, and per clause."""
+
+    groups: dict[tuple[int, int], ClauseTotals]
+    clauses: dict[int, ClauseTotals]
 
 
 def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, ClauseTotals]:
@@ -165,29 +188,26 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
 
     Clauses with nothing counted are absent (their totals are zero).
     """
-    return {clause_id: totals for (clause_id, _group), totals in _totals(contracts, as_of).items()}
+    return _totals(contracts, as_of).clauses
 
 
-def clause_group_totals(
-    contracts: QuerySet[Contract], *, as_of: date
-) -> dict[tuple[int, int], ClauseTotals]:
-    """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``.
+def clause_group_totals(contracts: QuerySet[Contract], *, as_of: date) -> GroupTotals:
+    """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``,
+    and the clauses' totals (as :func:`clause_totals` gives them) from the same two queries.
 
-    The groups of a clause add up exactly to its :func:`clause_totals` (a participant of a
-    placements clause is counted in the lowest-id group of their counted rows). Two queries.
+    The groups of a clause add up exactly to its total (a participant of a placements clause is
+    counted in the lowest-id group of their counted rows).
     """
     return _totals(contracts, as_of, by_group=True)
 
 
-def _totals(
-    contracts: QuerySet[Contract], as_of: date, *, by_group: bool = False
-) -> dict[tuple[int, int], ClauseTotals]:
-    """The totals keyed by ``(clause id, target group id)``; the group is 0 unless ``by_group``."""
+def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = False) -> GroupTotals:
+    """The totals per clause, and per clause and target group if ``by_group``."""
     try:
         # Unordered: an ordered DISTINCT subquery would select its ordering columns too.
         contracts_sql, contracts_params = contracts.order_by().values("id").query.sql_with_params()
     except EmptyResultSet:  # e.g. Contract.objects.none() for a user who may see nothing
-        return {}
+        return GroupTotals({}, {})
     # The contracts subquery comes with positional parameters; name them like the others.
     params: dict[str, object] = {f"contract_{i}": value for i, value in enumerate(contracts_params)}
     named = iter(f"%(contract_{i})s" for i in range(len(contracts_params)))
@@ -203,38 +223,42 @@ def _totals(
         "placements": Metric.PLACEMENTS.value,
         "hours": Metric.HOURS.value,
     }
-    # Summed as integers (day counts; numerators over a common denominator for hours) and made
-    # Fractions once per clause: adding Fractions row by row cost more than the query's fetch.
-    days: dict[tuple[int, int], list[int]] = {}
-    hours: dict[tuple[int, int], list[int]] = {}
-    totals: dict[tuple[int, int], ClauseTotals] = {}
+    # Summed as integers (days, participants) and exact decimals (hours, per divisor) for each
+    # clause and for each clause and group; Fractions are made once per total at the end.
+    days: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    hours: dict[object, dict[int, list[Decimal]]] = defaultdict(dict)
+    counts: dict[object, list[int]] = defaultdict(lambda: [0, 0])
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
         for clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor:
-            key = (clause_id, int(group))
-            if divisor:  # hours: add rep_hours / divisor and ver_hours / divisor
-                rn, rd = _exact(rep_hours)
-                vn, vd = _exact(ver_hours)
-                rd *= int(divisor)
-                vd *= int(divisor)
-                total = hours.setdefault(key, [0, 1, 0, 1])
-                total[0] = total[0] * rd + rn * total[1]
-                total[1] *= rd
-                total[2] = total[2] * vd + vn * total[3]
-                total[3] *= vd
+            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            if divisor:  # hours: rep_hours / divisor and ver_hours / divisor
+                reported, verified = _exact(rep_hours), _exact(ver_hours)
+                for key in keys:
+                    part = hours[key].setdefault(int(divisor), [Decimal(0), Decimal(0)])
+                    part[0] += reported
+                    part[1] += verified
             else:  # placement weeks: days
-                total = days.setdefault(key, [0, 0])
-                total[0] += int(rep_days)
-                total[1] += int(ver_days or 0)
-        for key, (reported, verified) in days.items():
-            totals[key] = ClauseTotals(
-                Fraction(reported, DAYS_PER_WEEK), Fraction(verified, DAYS_PER_WEEK)
-            )
-        for key, (rn, rd, vn, vd) in hours.items():
-            totals[key] = ClauseTotals(Fraction(rn, rd), Fraction(vn, vd))
+                for key in keys:
+                    total = days[key]
+                    total[0] += int(rep_days)
+                    total[1] += int(ver_days or 0)
         cursor.execute(placements_sql, params)
         for clause_id, group, reported, verified in cursor:
-            totals[(clause_id, int(group))] = ClauseTotals(
-                Fraction(int(reported)), Fraction(int(verified))
-            )
-    return totals
+            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            for key in keys:
+                total = counts[key]
+                total[0] += int(reported)
+                total[1] += int(verified)
+    totals: dict[object, ClauseTotals] = {}
+    for key, (reported, verified) in days.items():
+        totals[key] = ClauseTotals(
+            Fraction(reported, DAYS_PER_WEEK), Fraction(verified, DAYS_PER_WEEK)
+        )
+    for key, parts in hours.items():
+        totals[key] = _hours(parts)
+    for key, (reported, verified) in counts.items():
+        totals[key] = ClauseTotals(Fraction(reported), Fraction(verified))
+    clauses = {key: value for key, value in totals.items() if isinstance(key, int)}
+    groups = {key: value for key, value in totals.items() if not isinstance(key, int)}
+    return GroupTotals(groups, clauses)

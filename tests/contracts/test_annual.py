@@ -200,16 +200,16 @@ def test_target_group_totals_add_up_exactly_to_the_clause_totals(seed):
     _generate(seed)
     for as_of in (date(2024, 6, 30), date(2025, 12, 31)):
         whole = clause_totals(Contract.objects.all(), as_of=as_of)
+        split = clause_group_totals(Contract.objects.all(), as_of=as_of)
         parts: dict[int, list[Fraction]] = {}
-        for (clause_id, _group), value in clause_group_totals(
-            Contract.objects.all(), as_of=as_of
-        ).items():
+        for (clause_id, _group), value in split.groups.items():
             total = parts.setdefault(clause_id, [Fraction(0), Fraction(0)])
             total[0] += value.reported
             total[1] += value.verified
-        assert {c: (t.reported, t.verified) for c, t in whole.items()} == {
-            c: tuple(t) for c, t in parts.items()
-        }
+        exact = {c: (t.reported, t.verified) for c, t in whole.items()}
+        assert exact == {c: tuple(t) for c, t in parts.items()}
+        assert exact == {c: (t.reported, t.verified) for c, t in split.clauses.items()}
+        assert len({group for _clause, group in split.groups}) > 1
 
 
 def test_the_previous_year_column_is_last_years_report():
@@ -384,3 +384,18 @@ def test_translated_values_in_the_tables():
     assert "praktikplatser" in [row[0] for row in swedish["by_metric"].rows]
     assert "placements" in [row[0] for row in english["by_metric"].rows]
     assert swedish["by_metric"].headings != english["by_metric"].headings
+
+
+def test_long_detail_tables_stay_in_the_workbook_not_on_the_page(monkeypatch):
+    _generate(5)
+    report = annual_report(year=2025, today=date(2026, 6, 30))
+    monkeypatch.setattr(annual_output, "PAGE_LINES", 3)
+    with translation.override("en"):
+        page = annual_output.render_html(report)
+        workbook = openpyxl.load_workbook(io.BytesIO(annual_output.render_xlsx(report)))
+    assert f"{len(report.reports)} lines: see the Excel workbook." in page
+    assert f"{len(report.clauses)} lines: see the Excel workbook." in page
+    assert workbook["Reports due"].max_row == len(report.reports) + 1
+    assert workbook["Clauses"].max_row == len(report.clauses) + 1
+    # The summaries are on the page whole.
+    assert "Targets against the benchmark bands" in page

@@ -215,6 +215,16 @@ def test_contractor_uploads_fixes_and_submits_officer_approves_dashboard_updates
     assert manager.locator("svg[data-chart=bar] rect").count() > 0
     _shot(manager, "09-dashboard")
 
+    # From the dashboard to the year's integration report: its charts and tables are drawn.
+    manager.click(f"a[href='/dashboard/annual/{year}/']")
+    assert manager.url.endswith(f"/dashboard/annual/{year}/")
+    assert manager.locator(".annual-chart svg[data-chart=bar]").count() == 4
+    assert manager.locator("#table-by_target_group tbody tr").count() > 0
+    with manager.expect_download() as download:
+        manager.click("a[href$='report.xlsx']")
+    assert download.value.suggested_filename.endswith(f"{year}.xlsx")
+    _shot(manager, "10-annual-report")
+
     # Keyboard only: the first Tab reaches the skip link, and Tab alone gets to the upload link.
     keyboard = _page(browser)
     _login(keyboard, base, "entreprenor1")
