@@ -19,7 +19,9 @@ exact fractions until they are shown; a participant of a placements clause count
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -505,10 +507,32 @@ def _benchmark_summary(benchmarks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=columns)
 
 
+@contextmanager
+def _without_cyclic_gc():
+    """Pause the cyclic garbage collector: the report allocates a few million short-lived
+    objects (Fractions, rows), and the collections they trigger, each scanning every live
+    object, cost about a second at 10,000 contracts (docs/PERFORMANCE.md). Reference counting
+    still frees them; cycles left behind are collected once it is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def annual_report(
     *, year: int, today: date | None = None, contracts: QuerySet[Contract] | None = None
 ) -> AnnualReport:
     """The report for ``year`` over ``contracts`` (default: every contract running in it)."""
+    with _without_cyclic_gc():
+        return _annual_report(year=year, today=today, contracts=contracts)
+
+
+def _annual_report(
+    *, year: int, today: date | None, contracts: QuerySet[Contract] | None
+) -> AnnualReport:
     today = today or timezone.localdate()
     as_of = min(today, date(year, 12, 31))
     previous_end, earlier_end = date(year - 1, 12, 31), date(year - 2, 12, 31)
