@@ -233,10 +233,9 @@ def target_forecast(
         return Forecast.LATE.value, None
     elapsed_days = (as_of - terms.start_date).days
     days = math.ceil(target * elapsed_days / reported)
-    day = terms.start_date + timedelta(days=days)
-    if day > terms.due_date:
-        return Forecast.LATE.value, None
-    return Forecast.ON_TIME.value, day
+    if days > (terms.due_date - terms.start_date).days:  # compared first: a slow pace can put
+        return Forecast.LATE.value, None  # the day beyond the last date Python can hold
+    return Forecast.ON_TIME.value, terms.start_date + timedelta(days=days)
 
 
 def penalty_sek(terms: ClauseTerms, *, verified: Fraction, status: str) -> Decimal:

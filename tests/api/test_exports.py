@@ -44,6 +44,7 @@ DECIMAL_KEYS = {
     "projected_total",
     "penalty_sek",
 }
+NULLABLE_KEYS = {"forecast_date"}
 COMPLIANCE_KEYS = [column.key for column in exports.COMPLIANCE_COLUMNS]
 ROW_KEYS = [column.key for column, _path in exports.ROW_COLUMNS]
 Q1 = (date(2024, 1, 1), date(2024, 3, 31))
@@ -146,6 +147,8 @@ def _from_csv(key: str, text: str, decimal_separator: str = ","):
         return Decimal(text.replace(decimal_separator, "."))
     if key in {"clause", "contract"}:
         return int(text)
+    if key in NULLABLE_KEYS and text == "":  # a CSV has no null: an empty field stands for it
+        return None
     return text
 
 

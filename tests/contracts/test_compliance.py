@@ -618,6 +618,8 @@ def test_projection_in_an_evaluation_uses_reported_work() -> None:
         (Fraction(3), date(2024, 1, 2), ("on_time", date(2024, 1, 5))),  # 1 day: ceil(3.33) = 4
         (Fraction(10, 7), date(2024, 1, 11), ("on_time", date(2024, 3, 11))),  # ceil(70) = 70
         (Fraction(0), date(2024, 6, 1), ("late", None)),  # no pace: never
+        # A pace so slow that the day would lie beyond any date Python can hold.
+        (Fraction(1, 10**9), date(2024, 3, 14), ("late", None)),
         (Fraction(10), date(2024, 6, 1), ("reached", None)),
         (Fraction(12), START, ("reached", None)),
         (Fraction(2), START, ("unknown", None)),  # no day has elapsed

@@ -109,7 +109,8 @@ def test_a_clause_on_track_but_short_at_its_pace_raises_a_forecast_alert(world, 
     (alert,) = _open(AlertKind.CLAUSE_FORECAST_SHORT)
     assert alert.clause_id == clause.id
     assert _open(AlertKind.CLAUSE_BEHIND) == []
-    # Managers hear of it, with the reason in the digest; contractors do not.
+    # Managers hear of it, with the reason in the digest (in their language); contractors do not.
+    Profile.objects.create(user=manager, language="en")
     alert_digests_send(now=timezone.now())
     (message,) = [m for m in mail.outbox if manager.email in m.to]
     due = clause.due_date.isoformat()
