@@ -127,10 +127,9 @@ def _text(value: object) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, date):
         return date_format(value, "SHORT_DATE_FORMAT")
-    if isinstance(value, Decimal):
-        return number_format(
-            value, decimal_pos=2 if value != value.to_integral() else 0, use_l10n=True
-        )
+    if isinstance(value, Decimal):  # as many decimals as it has: 142.4 %, 7.20 weeks, 6
+        places = 0 if value == value.to_integral() else max(0, -value.as_tuple().exponent)
+        return number_format(value, decimal_pos=places, use_l10n=True)
     if isinstance(value, (int, float)):
         return number_format(value, use_l10n=True)
     return str(value)
