@@ -50,6 +50,19 @@ def _password_only_logins(settings) -> None:
     settings.MFA_REQUIRED = False
 
 
+@pytest.fixture(scope="session")
+def compiled_catalogue() -> None:
+    """The Swedish catalogue compiled to .mo (a build product that ``make`` may not have made),
+    with any catalogue loaded before it existed dropped, so that the tests see the translations."""
+    from django.core.management import call_command
+    from django.core.signals import setting_changed
+
+    call_command("compiletranslations", verbosity=0)
+    setting_changed.send(
+        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
+    )
+
+
 @pytest.fixture
 def postgres(db) -> None:
     """Require the test database to be PostgreSQL."""

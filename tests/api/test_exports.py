@@ -9,10 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.http import StreamingHttpResponse
-from django.test.signals import setting_changed
 from django.utils import translation
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
@@ -30,7 +27,7 @@ from tests.factories import (
     SocialClauseFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogue")]
 
 COMPLIANCE = "/api/v1/compliance/"
 ROWS = "/api/v1/compliance/rows/"
@@ -49,16 +46,6 @@ COMPLIANCE_KEYS = [column.key for column in exports.COMPLIANCE_COLUMNS]
 ROW_KEYS = [column.key for column, _path in exports.ROW_COLUMNS]
 Q1 = (date(2024, 1, 1), date(2024, 3, 31))
 Q2 = (date(2024, 4, 1), date(2024, 6, 30))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogue() -> None:
-    """The Swedish .mo is a build product (not committed): compile it as the i18n tests do."""
-    call_command("compiletranslations", verbosity=0)
-    # Drop catalogues loaded before the .mo existed (as tests/core/test_translations.py does).
-    setting_changed.send(
-        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
-    )
 
 
 @pytest.fixture

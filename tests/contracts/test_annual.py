@@ -14,9 +14,7 @@ from fractions import Fraction
 import openpyxl
 import pypdf
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.core.signals import setting_changed
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -37,17 +35,8 @@ from tests.factories import (
     SocialClauseFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogue")]
 GROUPS = ["long_term_unemployed", "newly_arrived", "foreign_born_women", "youth", "disability"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogue() -> None:
-    """The Swedish .mo is a build product: compile it as the i18n tests do."""
-    call_command("compiletranslations", verbosity=0)
-    setting_changed.send(
-        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
-    )
 
 
 def _round(value: Fraction) -> Decimal:

@@ -17,8 +17,6 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.test.signals import setting_changed
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE_PATH = "locale/sv/LC_MESSAGES/django.po"
@@ -47,18 +45,7 @@ PLACEHOLDER = re.compile(
     r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<conv>[diouxXeEfFgGcrsa%])"
 )
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogue() -> None:
-    """Compile the .po to .mo (``make`` may not have run) and drop any catalogue already loaded,
-    so that a test run earlier in the session without the .mo does not hide the translations."""
-    call_command("compiletranslations", verbosity=0)
-    setting_changed.send(
-        sender=None,
-        setting="LOCALE_PATHS",
-        value=settings.LOCALE_PATHS,
-        enter=False,
-    )
+pytestmark = pytest.mark.usefixtures("compiled_catalogue")
 
 
 def _placeholders(text: str) -> Counter[str]:

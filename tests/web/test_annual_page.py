@@ -9,8 +9,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,16 +17,8 @@ from contracts.annual import annual_report
 from contracts.models import BenchmarkBand, Contract
 from core.demo import seed_demo
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogue")]
 API = "/api/v1/analytics/annual/"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_catalogue() -> None:
-    call_command("compiletranslations", verbosity=0)
-    setting_changed.send(
-        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
-    )
 
 
 @pytest.fixture
