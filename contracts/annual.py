@@ -214,8 +214,17 @@ def _grouped(frame: pd.DataFrame, by: list[str], figures: list[str] = FIGURES) -
 
 
 def _sum(values: pd.Series) -> Fraction | Decimal:
-    """An exact sum (pandas would turn objects it can into floats)."""
-    return sum(values, Fraction(0) if any(isinstance(v, Fraction) for v in values) else Decimal(0))
+    """An exact sum (pandas would turn objects it can into floats). Fractions are added as
+    integer numerators per denominator, then one Fraction per denominator."""
+    decimals, numerators = Decimal(0), defaultdict(int)
+    for value in values:
+        if isinstance(value, Fraction):
+            numerators[value.denominator] += value.numerator
+        else:
+            decimals += value
+    if not numerators:
+        return decimals
+    return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(decimals))
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
