@@ -307,8 +307,9 @@ def _json_value(value: object) -> object:
     return value
 
 
-def as_json(report: AnnualReport) -> dict:
-    """The report for the API: every table with codes and exact figures as decimal strings."""
+def as_json(report: AnnualReport, *, only: list[str] | None = None) -> dict:
+    """The report for the API: every table (or those in ``only``) with codes, and exact figures
+    as decimal strings."""
     return {
         "year": report.year,
         "as_of": report.as_of,
@@ -327,5 +328,6 @@ def as_json(report: AnnualReport) -> dict:
                 ],
             }
             for key, title, frame in report.tables()
+            if only is None or key in only
         },
     }

@@ -211,6 +211,23 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+#: The tables of the annual report, as ``AnnualReport.tables()`` names them.
+ANNUAL_TABLES = (
+    "year_over_year",
+    "by_metric",
+    "by_status",
+    "by_district",
+    "by_target_group",
+    "foreign_born_women",
+    "by_contractor",
+    "reports_summary",
+    "benchmark_summary",
+    "benchmarks",
+    "clauses",
+    "reports",
+)
+
+
 class AnnualQuerySerializer(serializers.Serializer):
     """``analytics/annual/`` query parameters."""
 
@@ -218,10 +235,27 @@ class AnnualQuerySerializer(serializers.Serializer):
         min_value=2000, help_text="The report's year: from 2000 up to the current year."
     )
 
+    tables = serializers.CharField(
+        required=False,
+        help_text="Only these tables, comma-separated (default all): "
+        + ", ".join(ANNUAL_TABLES)
+        + ". The clause, report and benchmark lists are long for a large portfolio.",
+    )
+
     def validate_year(self, value: int) -> int:
         if value > timezone.localdate().year:
             raise serializers.ValidationError(_("There is no report for a year still to come."))
         return value
+
+    def validate_tables(self, value: str) -> list[str]:
+        chosen = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = sorted(set(chosen) - set(ANNUAL_TABLES))
+        if unknown or not chosen:
+            raise serializers.ValidationError(
+                _("Unknown table: %(unknown)s. Choose from: %(known)s.")
+                % {"unknown": ", ".join(unknown) or "–", "known": ", ".join(ANNUAL_TABLES)}
+            )
+        return chosen
 
 
 class AnnualTableSerializer(serializers.Serializer):
@@ -243,6 +277,5 @@ class AnnualReportSerializer(serializers.Serializer):
     value_msek = serializers.DecimalField(max_digits=16, decimal_places=2)
     tables = serializers.DictField(
         child=AnnualTableSerializer(),
-        help_text="year_over_year, by_metric, by_status, by_district, by_target_group, "
-        "foreign_born_women, by_contractor, reports_summary, benchmarks, clauses, reports.",
+        help_text="Keyed by table: " + ", ".join(ANNUAL_TABLES) + " (or those asked for).",
     )

@@ -293,4 +293,5 @@ class AnnualReportView(APIView):
         query = AnnualQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = annual_report(year=query.validated_data["year"])
-        return Response(AnnualReportSerializer(annual_output.as_json(report)).data)
+        body = annual_output.as_json(report, only=query.validated_data.get("tables"))
+        return Response(AnnualReportSerializer(body).data)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from contracts.annual import annual_report
+from contracts.api.serializers import ANNUAL_TABLES
 from contracts.models import BenchmarkBand, Contract
 from core.demo import seed_demo
 
@@ -107,9 +108,17 @@ def test_the_api_gives_every_table_with_the_reports_figures(manager, year):
     assert benchmark["band"] and "placements_target_per_msek" in benchmark
 
 
+def test_the_api_gives_only_the_tables_asked_for(officer, year):
+    body = _api(officer).get(API, {"year": year, "tables": "by_metric, foreign_born_women"}).json()
+    assert set(body["tables"]) == {"by_metric", "foreign_born_women"}
+    assert list(ANNUAL_TABLES) == [key for key, _t, _f in annual_report(year=year).tables()]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
+        ({"year": "2024", "tables": "by_metric,per_planet"}, "Unknown table: per_planet."),
+        ({"year": "2024", "tables": ","}, "Unknown table: –."),
         ({}, "This field is required."),
         ({"year": "1999"}, "greater than or equal to 2000"),
         ({"year": "tjugo"}, "A valid integer is required."),
@@ -119,7 +128,8 @@ def test_the_api_gives_every_table_with_the_reports_figures(manager, year):
 def test_the_api_answers_a_bad_year_with_a_field_error(officer, query, message):
     response = _api(officer).get(API, query, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert message in " ".join(response.json()["year"])
+    errors = response.json()
+    assert message in " ".join(errors.get("year", []) + errors.get("tables", []))
 
 
 def test_contractors_may_not_read_the_portfolio_report(contractor_user):
