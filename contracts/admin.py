@@ -147,6 +147,16 @@ class SocialClauseInline(admin.StackedInline):
         )
 
 
+def _evaluations_today(contract: Contract) -> list:
+    """One live evaluation of the contract's clauses for the whole change page (4 queries),
+    kept on the instance that the inlines and the read-only fields share."""
+    if not hasattr(contract, "_evaluations_today"):
+        contract._evaluations_today = evaluate_clauses(
+            as_of=timezone.localdate(), contracts=Contract.objects.filter(pk=contract.pk)
+        )
+    return contract._evaluations_today
+
+
 @admin.register(Contract)
 class ContractAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -199,13 +209,10 @@ class ContractAdmin(SimpleHistoryAdmin):
         targets that band suggests for it (issue 7)."""
         if not contract.pk:
             return _("Save the contract to see its benchmark.")
-        evaluations = evaluate_clauses(
-            as_of=timezone.localdate(), contracts=Contract.objects.filter(pk=contract.pk)
-        )
         result = contract_benchmark(
             contract_id=contract.pk,
             value_sek=contract.value_sek,
-            evaluations=evaluations,
+            evaluations=_evaluations_today(contract),
             bands=bands_all(),
         )
         if result.band is None:
@@ -240,13 +247,7 @@ class ContractAdmin(SimpleHistoryAdmin):
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if obj is not None:
-            # One live evaluation of this contract's clauses for the whole page (4 queries).
-            evaluations = {
-                item.clause.id: item.evaluation
-                for item in evaluate_clauses(
-                    as_of=timezone.localdate(), contracts=Contract.objects.filter(pk=obj.pk)
-                )
-            }
+            evaluations = {item.clause.id: item.evaluation for item in _evaluations_today(obj)}
             for inline in inlines:
                 if isinstance(inline, SocialClauseInline):
                     inline.evaluations = evaluations

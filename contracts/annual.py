@@ -36,8 +36,9 @@ from django.utils.translation import gettext as _
 from internships.choices import ReportStatus
 from internships.models import PlacementReport
 
-from .benchmarks import BENCHMARKED, VERDICTS, bands_all, contract_benchmark
+from .benchmarks import BENCHMARKED, MSEK, VERDICTS, bands_all, contract_benchmark
 from .choices import ClauseStatus, Metric
+from .compliance import round_half_up
 from .models import Contract, SocialClause, TargetGroup
 from .schedule import Period, reporting_periods
 from .selectors import ClauseEvaluation, evaluate_clauses
@@ -52,26 +53,16 @@ _CENT = Decimal("0.01")
 _PREFIX = {metric: metric.split("_")[-1] for metric in BENCHMARKED}
 
 
-def _rounded(value: Fraction | Decimal | int, places: int) -> Decimal:
-    """An exact value rounded half up (away from zero) to ``places`` decimals."""
-    value = Fraction(value)
-    scale = 10**places
-    whole, remainder = divmod(abs(value.numerator) * scale, value.denominator)
-    if 2 * remainder >= value.denominator:
-        whole += 1
-    return Decimal(f"{'-' if value < 0 else ''}{whole}E-{places}")
-
-
 def _decimal(value: Fraction | Decimal | int) -> Decimal:
     """An exact value rounded to 2 places, as the engine shows its figures."""
-    return _rounded(value, 2)
+    return round_half_up(value)
 
 
 def _share(part: Decimal | Fraction | int, whole: Decimal | Fraction | int) -> Decimal | None:
     """``part`` as a percentage of ``whole``, to one decimal; ``None`` when ``whole`` is 0."""
     if not whole:
         return None
-    return _rounded(Fraction(part) * 100 / Fraction(whole), 1)
+    return round_half_up(Fraction(part) * 100 / Fraction(whole), 1)
 
 
 @dataclass
@@ -354,6 +345,13 @@ def _on_time_share(reports: pd.DataFrame) -> Decimal | None:
     return _share(int((due["state"] == "on_time").sum()), len(due))
 
 
+def _contracts_value(info: dict[int, dict], flag: str) -> tuple[int, Decimal]:
+    """How many of the contracts have ``flag`` (``in_year``, ``in_previous_year``), and their
+    value in MSEK."""
+    chosen = [c for c in info.values() if c[flag]]
+    return len(chosen), sum((c["value_msek"] for c in chosen), Decimal(0))
+
+
 def _year_over_year(
     clauses: pd.DataFrame,
     info: dict[int, dict],
@@ -362,15 +360,8 @@ def _year_over_year(
 ) -> pd.DataFrame:
     this = clauses[clauses["in_year"]]
     last = clauses[clauses["in_previous_year"]]
-
-    def contracts_value(flag: str) -> tuple[int, Decimal]:
-        chosen = [c for c in info.values() if c[flag]]
-        return len(chosen), sum((c["value_msek"] for c in chosen), Decimal(0))
-
-    (n_now, v_now), (n_then, v_then) = (
-        contracts_value("in_year"),
-        contracts_value("in_previous_year"),
-    )
+    n_now, v_now = _contracts_value(info, "in_year")
+    n_then, v_then = _contracts_value(info, "in_previous_year")
     lines: list[tuple[str, str, object, object]] = [
         ("contracts", _("Contracts with social clauses"), n_now, n_then),
         ("value_msek", _("Contract value (MSEK)"), v_now.quantize(_CENT), v_then.quantize(_CENT)),
@@ -571,7 +562,7 @@ def _annual_report(
             "district": row["district__name"] or "–",
             "contractor": row["contractor__name"],
             "value_sek": row["value_sek"],
-            "value_msek": (Decimal(row["value_sek"] or 0) / Decimal(1_000_000)).quantize(_CENT),
+            "value_msek": (Decimal(row["value_sek"] or 0) / MSEK).quantize(_CENT),
             "in_year": start <= date(year, 12, 31) and end >= date(year, 1, 1),
             "in_previous_year": start <= previous_end and end >= date(year - 1, 1, 1),
         }
@@ -625,6 +616,7 @@ def _annual_report(
         delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)
     )
     benchmarks = _benchmarks(info, now)
+    contracts_in_year, value_in_year = _contracts_value(info, "in_year")
     shown = ["clause", "contract", "district", "contractor", "value_msek", "metric", "status"]
     clause_table = _shown(
         clauses[[*shown, "forecast", "forecast_date", *FIGURES, "reported_to_date"]]
@@ -632,8 +624,8 @@ def _annual_report(
     return AnnualReport(
         year=year,
         as_of=as_of,
-        contracts=sum(1 for c in info.values() if c["in_year"]),
-        value_msek=sum((c["value_msek"] for c in info.values() if c["in_year"]), Decimal(0)),
+        contracts=contracts_in_year,
+        value_msek=value_in_year,
         clauses=clause_table,
         by_metric=_grouped(clauses, ["metric"]),
         by_district=_grouped(clauses, ["district", "metric"]),

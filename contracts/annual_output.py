@@ -27,6 +27,7 @@ from core import charts
 from .annual import AnnualReport
 from .benchmarks import VERDICTS
 from .choices import ClauseStatus, Forecast, Metric
+from .compliance import round_half_up
 from .exports import xlsx_value
 
 #: Column headings of every table.
@@ -113,8 +114,8 @@ def cell_value(column: str, value: object) -> object:
         return None
     if column in VALUES:
         return str(VALUES[column].get(value, value))
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
+    if isinstance(value, Fraction):  # an exact figure: rounded as the engine rounds
+        return round_half_up(value)
     if hasattr(value, "item") and not isinstance(value, (str, date)):  # numpy scalars
         return value.item()
     return value
@@ -292,12 +293,24 @@ def render_xlsx(report: AnnualReport) -> bytes:
     return output.getvalue()
 
 
+def render_html_file(report: AnnualReport) -> bytes:
+    """:func:`render_html` as the bytes of a file."""
+    return render_html(report).encode("utf-8")
+
+
+#: The report's files: ``format → (content type, renderer returning the file's bytes)``.
+FILES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", render_xlsx),
+    "pdf": ("application/pdf", render_pdf),
+    "html": ("text/html; charset=utf-8", render_html_file),
+}
+
+
 def _json_value(value: object) -> object:
     if _missing(value):
         return None
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, Fraction):  # an exact figure: rounded as the engine rounds
+        return str(round_half_up(value))
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):

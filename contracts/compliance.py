@@ -238,6 +238,15 @@ def target_forecast(
     return Forecast.ON_TIME.value, terms.start_date + timedelta(days=days)
 
 
+def forecast_short(evaluation: Evaluation) -> bool:
+    """On course today (on track, or at risk within its tolerance: neither is alerted as behind)
+    but short of the target at the pace so far: the early warning ``clause_forecast_short``."""
+    return evaluation.forecast == Forecast.LATE and evaluation.status in (
+        ClauseStatus.ON_TRACK,
+        ClauseStatus.AT_RISK,
+    )
+
+
 def penalty_sek(terms: ClauseTerms, *, verified: Fraction, status: str) -> Decimal:
     """Return the contractual penalty (vite), rounded to öre.
 
@@ -259,16 +268,23 @@ def _round_to_ore(value: Fraction) -> Decimal:
     return _round_ratio(value.numerator, value.denominator)
 
 
-def _round_ratio(numerator: int, denominator: int) -> Decimal:
+def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
+    """An exact value rounded half up (away from zero) to ``places`` decimals, as the engine
+    rounds its figures; for callers that show sums of them (the annual report)."""
+    value = Fraction(value)
+    return _round_ratio(value.numerator, value.denominator, places)
+
+
+def _round_ratio(numerator: int, denominator: int, places: int = 2) -> Decimal:
     """:func:`_round_to_ore` of ``numerator / denominator`` (``denominator > 0``, any common
     factor): the rounded quotient and the half-up test do not depend on the fraction being
     reduced, so no ``Fraction`` (and its gcd) needs to be made."""
-    whole, remainder = divmod(abs(numerator) * 100, denominator)
+    whole, remainder = divmod(abs(numerator) * 10**places, denominator)
     if 2 * remainder >= denominator:
         whole += 1
     # A Decimal read from a string is exact at any size (scaleb() would round to 28 digits), and
     # "-0E-2" keeps the sign of a negative value that rounds to zero, as Decimal's rounding does.
-    return Decimal(f"-{whole}E-2" if numerator < 0 else f"{whole}E-2")
+    return Decimal(f"-{whole}E-{places}" if numerator < 0 else f"{whole}E-{places}")
 
 
 def _ratio(value: object) -> tuple[int, int]:

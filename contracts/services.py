@@ -27,7 +27,8 @@ from core.models import language_of
 from core.roles import MANAGERS, OFFICERS
 from procurement.models import ContractorMembership
 
-from .choices import AlertKind, AlertState, ClauseStatus, Forecast, PeriodState
+from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
+from .compliance import forecast_short
 from .models import (
     Alert,
     AlertNotification,
@@ -54,8 +55,7 @@ _TO_STAFF = {
     AlertKind.CLAUSE_BREACHED,
     AlertKind.CLAUSE_FORECAST_SHORT,
 }
-#: Statuses at which a clause is not yet alerted as behind, so a short forecast is the warning.
-_FORECAST_WATCHED = {ClauseStatus.ON_TRACK.value, ClauseStatus.AT_RISK.value}
+
 _TO_CONTRACTOR = {AlertKind.REPORT_OVERDUE, AlertKind.REPORT_DUE_SOON}
 
 
@@ -105,12 +105,7 @@ def _wanted_alerts(
         }.get(item.evaluation.status)
         if kind:
             wanted.add((kind.value, item.clause.contract_id, item.clause.id, None))
-        # On course today (on track, or at risk within its tolerance) but short of the target
-        # at the pace so far: the early warning of issue 7.
-        if (
-            item.evaluation.status in _FORECAST_WATCHED
-            and item.evaluation.forecast == Forecast.LATE
-        ):
+        if forecast_short(item.evaluation):
             key = (AlertKind.CLAUSE_FORECAST_SHORT.value, item.clause.contract_id, item.clause.id)
             wanted.add((*key, None))
     for contract, entries in schedules:

@@ -24,7 +24,8 @@ from core.roles import sees_everything
 from . import annual_output
 from . import dashboard as selectors
 from .annual import annual_report
-from .choices import AlertState, ClauseStatus, Forecast
+from .choices import AlertState, ClauseStatus
+from .compliance import forecast_short
 from .forms import DashboardFilterForm
 from .selectors import alert_list, contract_list
 from .services import alert_acknowledge
@@ -120,11 +121,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "attention": [
             item
             for item in board.evaluations
-            if item.evaluation.status in ATTENTION
-            or (
-                item.evaluation.forecast == Forecast.LATE
-                and item.evaluation.status == ClauseStatus.ON_TRACK
-            )
+            if item.evaluation.status in ATTENTION or forecast_short(item.evaluation)
         ],
         "history_chart": history_chart,
         "history_legend": history_legend,
@@ -195,24 +192,13 @@ def annual(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "dashboard/annual.html", context)
 
 
-#: The annual report's files: content type and renderer.
-ANNUAL_FILES = {
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        annual_output.render_xlsx,
-    ),
-    "pdf": ("application/pdf", annual_output.render_pdf),
-    "html": ("text/html; charset=utf-8", lambda report: annual_output.render_html(report)),
-}
-
-
 @staff_required
 def annual_file(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     """The annual report as a download: XLSX, PDF or a standalone printable HTML page."""
     year = _report_year(year)
-    if fmt not in ANNUAL_FILES:
+    if fmt not in annual_output.FILES:
         raise Http404(_("Unknown file format."))
-    content_type, render_file = ANNUAL_FILES[fmt]
+    content_type, render_file = annual_output.FILES[fmt]
     try:
         body = render_file(annual_report(year=year))
     except annual_output.PdfUnavailable as error:

@@ -8,19 +8,13 @@ from django.utils import timezone, translation
 from contracts import annual_output
 from contracts.annual import annual_report
 
-RENDERERS = {
-    "xlsx": annual_output.render_xlsx,
-    "html": lambda report: annual_output.render_html(report).encode("utf-8"),
-    "pdf": annual_output.render_pdf,
-}
-
 
 class Command(BaseCommand):
     help = "Write the annual integration report for --year as XLSX, HTML or PDF."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, default=timezone.localdate().year - 1)
-        parser.add_argument("--format", choices=sorted(RENDERERS), default="xlsx")
+        parser.add_argument("--format", choices=sorted(annual_output.FILES), default="xlsx")
         parser.add_argument(
             "--language", choices=["sv", "en"], default="sv", help="Language of the report."
         )
@@ -33,7 +27,8 @@ class Command(BaseCommand):
         with translation.override(language):
             report = annual_report(year=year)
             try:
-                body = RENDERERS[format](report)
+                _content_type, render_file = annual_output.FILES[format]
+                body = render_file(report)
             except annual_output.PdfUnavailable as error:
                 raise CommandError(str(error)) from error
         with open(output, "wb") as target:
