@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from contracts.admin_views import work_queue_view
 from core import mfa
 from core import views as core_views
 
@@ -44,6 +45,7 @@ urlpatterns = [
     path("portal/", include("internships.urls")),
     path("dashboard/", include("contracts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/work-queue/", admin.site.admin_view(work_queue_view), name="work-queue"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

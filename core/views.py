@@ -48,14 +48,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest):
     """Each role starts on its own page: contractors in the portal, managers on the dashboard,
-    officers (and superusers) in the admin, where they register contracts and review reports."""
+    officers (and superusers) on their work queue in the admin, which lists what waits for them
+    (reports to review, overdue reports, clauses behind) and links to where they act on it."""
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if contractor_id_of(user) is not None:
         return redirect("portal:index")
     if is_officer(user) and user.is_staff:
-        return redirect("admin:index")
+        return redirect("work-queue")
     if sees_everything(user):
         return redirect("dashboard:index")
     return render(request, "core/no_role.html", status=403)
