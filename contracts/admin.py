@@ -159,13 +159,14 @@ def _evaluations_today(contract: Contract) -> list:
 
 @admin.register(Contract)
 class ContractAdmin(SimpleHistoryAdmin):
+    # Compliance comes early: the last columns of a wide list scroll out of sight at 1366 px.
     list_display = [
         "reference",
         "title",
+        "compliance",
         "contractor",
         "district",
         "status",
-        "compliance",
     ]
     list_filter = [
         "status",
@@ -281,14 +282,15 @@ class MilestoneInline(admin.TabularInline):
 
 @admin.register(SocialClause)
 class SocialClauseAdmin(SimpleHistoryAdmin):
+    # Compliance comes early: the last columns of a wide list scroll out of sight at 1366 px.
     list_display = [
         "__str__",
+        "compliance",
         "contract",
         "metric",
         "target",
         "start_date",
         "due_date",
-        "compliance",
     ]
     list_filter = [
         ComplianceStatusFilter,
