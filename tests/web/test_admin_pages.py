@@ -149,3 +149,26 @@ def test_manager_acknowledges_alerts_with_the_admin_action(client, manager):
     assert alert.state == AlertState.ACKNOWLEDGED and alert.acknowledged_by == manager
     record = alert.history.latest()
     assert record.history_user == manager and record.state == AlertState.ACKNOWLEDGED
+
+
+@pytest.mark.parametrize("role", ["officer", "manager"])
+def test_every_admin_page_links_to_the_work_queue_the_dashboard_and_the_integration_report(
+    client, request, role
+):
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    links = [reverse("work-queue"), reverse("dashboard:index"), reverse("dashboard:annual-latest")]
+    for url in ("admin:index", "admin:contracts_contract_changelist"):
+        page = client.get(reverse(url)).content.decode()
+        for link in links:
+            assert f'href="{link}"' in page, (url, link)
+
+
+def test_staff_without_a_role_gets_no_links_to_pages_it_cannot_open(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="staff-only", is_staff=True))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("work-queue") not in page and reverse("dashboard:index") not in page
