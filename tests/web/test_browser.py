@@ -195,10 +195,10 @@ def test_contractor_uploads_fixes_and_submits_officer_approves_dashboard_updates
     report = PlacementReport.objects.get(contract=contract, period_start=entry.period_start)
     assert report.status == ReportStatus.SUBMITTED
 
-    # The officer lands in the admin and approves the report on its review page.
+    # The officer lands on the work queue in the admin and approves the report on its review page.
     officer = _page(browser)
     _login(officer, base, "officer")
-    assert officer.url.endswith("/admin/")
+    assert officer.url.endswith("/admin/work-queue/")
     officer.goto(f"{base}/admin/internships/placementreport/?status__exact=submitted")
     officer.click(f"a[href='/admin/internships/placementreport/{report.pk}/review/']")
     assert officer.locator("#report-effect tbody tr").count() >= 1
