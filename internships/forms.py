@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core import signing
@@ -24,9 +24,11 @@ from contracts.schedule import ScheduleEntry
 
 from . import services
 from .choices import ReportStatus
-from .importing import PendingReplacement
 from .models import PlacementReport, PlacementRow
 from .pseudonyms import PSEUDONYM_PREFIX, parse_personnummer, pseudonym_for
+
+if TYPE_CHECKING:
+    from .importing import PendingReplacement
 
 # The editable row fields, in the order the form and the serializer name them.
 ROW_FIELDS = ("participant_ref", "target_group", "start_date", "end_date", "hours", "role", "notes")

@@ -560,3 +560,17 @@ def test_upload_into_a_draft_without_rows_saves_without_asking(client, contracto
     response = _upload(client, contract, _numbered_csv(2))
     assert response.status_code == 302
     assert report.rows.count() == 2
+
+
+def test_upload_form_errors_are_marked_on_their_field_and_described(
+    client, contractor_user, contract
+):
+    client.force_login(contractor_user)
+    response = client.post(reverse("portal:upload", args=[contract.pk]), {"period": "2025-01-01"})
+    page = response.content.decode()
+    tag = re.search(r'<input[^>]*id="id_file"[^>]*>', page)[0]
+    assert 'aria-invalid="true"' in tag
+    described = re.search(r'aria-describedby="([^"]+)"', tag)[1].split()
+    assert described == ["id_file_helptext", "id_file_error"]
+    for name in described:
+        assert f'id="{name}"' in page  # every id it names is on the page
