@@ -9,21 +9,59 @@ report typed in the portal, uploaded or sent by API passes exactly the same chec
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contracts.models import Contract, TargetGroup
 from contracts.schedule import ScheduleEntry
 
 from . import services
+from .choices import ReportStatus
 from .models import PlacementReport, PlacementRow
+from .pseudonyms import PSEUDONYM_PREFIX, parse_personnummer, pseudonym_for
+
+if TYPE_CHECKING:
+    from .importing import PendingReplacement
 
 # The editable row fields, in the order the form and the serializer name them.
 ROW_FIELDS = ("participant_ref", "target_group", "start_date", "end_date", "hours", "role", "notes")
+#: The row's columns on the page, in order.
+ROW_COLUMNS = (
+    "participant_ref",
+    "personnummer",
+    "target_group",
+    "start_date",
+    "end_date",
+    "hours",
+    "role",
+    "notes",
+)
+#: A personnummer typed on an earlier round of the form is kept only as its pseudonym, signed so
+#: that "personnummer entered" is never shown for a value the server did not make.
+_KEPT_SALT = "internships.portal.kept-personnummer"
+# Sent as the personnummer when a row holds a kept personnummer *and* a typed participant code:
+# the serializer refuses "both" before it reads the number (the number itself is not here any
+# more), so the contractor gets the same message as when typing both at once.
+_KEPT_MARKER = "kept"
+
+
+def _kept_token(pseudonym: str) -> str:
+    return signing.dumps(pseudonym, salt=_KEPT_SALT)
+
+
+def _kept_pseudonym(token: str) -> str | None:
+    try:
+        value = signing.loads(token, salt=_KEPT_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, str) and value.startswith(PSEUDONYM_PREFIX) else None
 
 
 class DateInput(forms.DateInput):
@@ -35,7 +73,9 @@ class DateInput(forms.DateInput):
 
 class RowForm(forms.Form):
     """One placement row. A personnummer may be typed instead of a participant code; it is
-    turned into a pseudonym before anything is saved and is never shown again."""
+    turned into a pseudonym before anything is saved and is never shown again: when the form
+    comes back (a row added, an error), the row holds the pseudonym (signed, in a hidden field)
+    and says "personnummer entered"."""
 
     participant_ref = forms.CharField(label=_("Participant code"), max_length=64, required=False)
     personnummer = forms.CharField(
@@ -44,6 +84,8 @@ class RowForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+    personnummer_kept = forms.CharField(required=False, widget=forms.HiddenInput)
+    forget_personnummer = forms.BooleanField(label=_("Remove the personnummer"), required=False)
     target_group = forms.ModelChoiceField(
         label=_("Target group"),
         queryset=TargetGroup.objects.order_by("code"),
@@ -57,24 +99,102 @@ class RowForm(forms.Form):
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
     notes = forms.CharField(label=_("Notes"), required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept_pseudonym = self._find_kept_pseudonym()
+        if self.kept_pseudonym:
+            # As the field's help text, Django points the input's aria-describedby at it.
+            self.fields["personnummer"].help_text = _("personnummer entered")
+
+    def _raw(self, name: str) -> Any:
+        field = self.fields[name]
+        if self.is_bound:
+            return field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+        return self.initial.get(name, field.initial)
+
+    def _find_kept_pseudonym(self) -> str | None:
+        """The pseudonym of the personnummer this row holds: one typed now (when valid), else
+        the one kept from before, unless the contractor asked to remove it."""
+        typed = str(self._raw("personnummer") or "").strip()
+        if typed:
+            try:
+                return pseudonym_for(parse_personnummer(typed))
+            except ValidationError:
+                return None  # the serializer says why; the number is not shown again
+        if self._raw("forget_personnummer"):
+            return None
+        token = str(self._raw("personnummer_kept") or "")
+        return _kept_pseudonym(token) if token else None
+
+    @property
+    def kept_token(self) -> str:
+        """The hidden field's value: the kept pseudonym, signed (empty when there is none)."""
+        return _kept_token(self.kept_pseudonym) if self.kept_pseudonym else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        token = str(self._raw("personnummer_kept") or "")
+        typed = str(self._raw("personnummer") or "").strip()
+        forgotten = self._raw("forget_personnummer")
+        if token and not typed and not forgotten and _kept_pseudonym(token) is None:
+            self.add_error(
+                "personnummer",
+                _("The personnummer entered earlier could not be kept: type it again."),
+            )
+        return data
+
+    def has_changed(self) -> bool:
+        return super().has_changed() or bool(self.kept_pseudonym)
+
+    @property
+    def columns(self) -> list:
+        """The row's fields as the page shows them, one column each."""
+        return [self[name] for name in ROW_COLUMNS]
+
+    def participant_field(self) -> str:
+        """The field a message about the participant belongs to: the personnummer when the row
+        names the person only by one (typed or kept), else the participant code."""
+        code = str(self._raw("participant_ref") or "").strip()
+        typed = str(self._raw("personnummer") or "").strip()
+        return "personnummer" if not code and (typed or self.kept_pseudonym) else "participant_ref"
+
     def payload(self) -> dict[str, Any]:
-        """The row as the API's serializer takes it."""
+        """The row as the API's serializer takes it. A field the form could not read (a date
+        that is not a date) is left out: the form already says what is wrong with it."""
         data = self.cleaned_data
-        return {
-            "participant_ref": data.get("participant_ref", ""),
-            "personnummer": data.get("personnummer", ""),
-            "target_group": data["target_group"].code,
-            "start_date": data["start_date"].isoformat(),
-            "end_date": data["end_date"].isoformat(),
-            "hours": str(data["hours"]),
-            "role": data.get("role", ""),
-            "notes": data.get("notes", ""),
-        }
+        code = data.get("participant_ref", "")
+        typed = data.get("personnummer", "")
+        payload: dict[str, Any] = {"participant_ref": code, "personnummer": typed}
+        if not typed and self.kept_pseudonym:
+            if code:
+                payload["personnummer"] = _KEPT_MARKER
+            else:
+                payload["participant_ref"] = self.kept_pseudonym
+        if data.get("target_group") is not None:
+            payload["target_group"] = data["target_group"].code
+        for name in ("start_date", "end_date"):
+            if data.get(name) is not None:
+                payload[name] = data[name].isoformat()
+        if data.get("hours") is not None:
+            payload["hours"] = str(data["hours"])
+        for name in ("role", "notes"):
+            if name in data:
+                payload[name] = data[name]
+        return payload
 
 
 class BaseRowFormSet(forms.BaseFormSet):
+    def _construct_form(self, i: int, **kwargs: Any) -> RowForm:
+        # A blank row is ignored wherever it stands (not only the extra rows at the end).
+        kwargs.setdefault("empty_permitted", True)
+        kwargs.setdefault("use_required_attribute", False)
+        return super()._construct_form(i, **kwargs)
+
     def filled_forms(self) -> list[RowForm]:
         """The rows to save: changed (or pre-filled) forms not marked for removal."""
+        if not self.is_bound:
+            return []
+        self.errors  # noqa: B018 - reads every row (and the removal ticks) once
         return [
             form
             for form in self.forms
@@ -86,19 +206,24 @@ RowFormSet = forms.formset_factory(RowForm, formset=BaseRowFormSet, extra=1, can
 
 
 def row_initial(rows: list[PlacementRow]) -> list[dict[str, Any]]:
-    """A report's saved rows as the formset's initial data."""
-    return [
-        {
-            "participant_ref": row.participant_ref,
-            "target_group": row.target_group.code,
-            "start_date": row.start_date,
-            "end_date": row.end_date,
-            "hours": row.hours,
-            "role": row.role,
-            "notes": row.notes,
-        }
-        for row in rows
-    ]
+    """A report's saved rows as the formset's initial data. A participant saved as the
+    pseudonym of a personnummer is shown as "personnummer entered", not as the pseudonym."""
+    initial = []
+    for row in rows:
+        pseudonym = row.participant_ref.startswith(PSEUDONYM_PREFIX)
+        initial.append(
+            {
+                "participant_ref": "" if pseudonym else row.participant_ref,
+                "personnummer_kept": _kept_token(row.participant_ref) if pseudonym else "",
+                "target_group": row.target_group.code,
+                "start_date": row.start_date,
+                "end_date": row.end_date,
+                "hours": row.hours,
+                "role": row.role,
+                "notes": row.notes,
+            }
+        )
+    return initial
 
 
 def formset_with_extra_row(data: Mapping[str, Any], prefix: str = "rows") -> RowFormSet:
@@ -106,9 +231,7 @@ def formset_with_extra_row(data: Mapping[str, Any], prefix: str = "rows") -> Row
     data = data.copy()  # type: ignore[attr-defined]
     key = f"{prefix}-TOTAL_FORMS"
     data[key] = str(int(data.get(key) or 0) + 1)
-    formset = RowFormSet(data=data, prefix=prefix)
-    formset.errors  # noqa: B018 - validate now, so the page shows the rows' own messages
-    return formset
+    return RowFormSet(data=data, prefix=prefix)
 
 
 def _messages(detail: Any) -> list[str]:
@@ -119,12 +242,97 @@ def _messages(detail: Any) -> list[str]:
     return [str(detail)]
 
 
+@dataclass(frozen=True)
+class RowError:
+    """One message of the form, for the summary: the row (1-based, as the page numbers them),
+    the field's label and input id (None for the row as a whole) and the message."""
+
+    row: int
+    label: str | None
+    field_id: str | None
+    message: str
+
+
+def row_error_list(formset: RowFormSet) -> list[RowError]:
+    """Every message on the rows, in page order: each row's every field, not only the first."""
+    found = []
+    checked = {id(form) for form in formset.filled_forms()}
+    for number, form in enumerate(formset.forms, start=1):
+        if id(form) not in checked or not form.errors:
+            continue
+        for message in form.non_field_errors():
+            found.append(RowError(number, None, None, message))
+        for bound in form.columns:
+            for message in bound.errors:
+                found.append(RowError(number, str(bound.label), bound.id_for_label, message))
+    return found
+
+
 class ReportErrors(Exception):
     """The report was not saved; its messages have been put on the forms."""
 
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
         super().__init__("; ".join(messages))
+
+
+def _add_serializer_errors(form: RowForm, detail: Mapping[str, Any]) -> None:
+    """The serializer's messages on a row, on the field each belongs to. A field the form
+    already refused keeps the form's own message (the serializer did not get its value)."""
+    refused = set(form.errors)
+    for name, messages in detail.items():
+        field = form.participant_field() if name in ("participant_ref", "personnummer") else name
+        if field not in form.fields:
+            field = None
+        if field in refused:
+            continue
+        for message in _messages(messages):
+            if message not in form.errors.get(field or "__all__", []):
+                form.add_error(field, message)
+
+
+def report_rows_check(
+    *,
+    formset: RowFormSet,
+    contract: Contract,
+    period: ScheduleEntry,
+    report: PlacementReport | None,
+    user,
+) -> tuple[Any, list[str]]:
+    """Check the typed rows: the form reads each value (dates, decimal comma), then the API's
+    serializer checks every row that has anything in it, one by one and together, even when
+    some values could not be read, so that every problem of every row is shown at once.
+
+    Every row's own messages are added to its form; returns the serializer and the messages
+    that belong to no single row.
+    """
+    from .api.serializers import ReportSerializer
+
+    forms_to_check = formset.filled_forms()
+    serializer = ReportSerializer(
+        instance=report,
+        data={
+            "contract": contract.pk,
+            "period_start": period.period_start.isoformat(),
+            "period_end": period.period_end.isoformat(),
+            "rows": [form.payload() for form in forms_to_check],
+        },
+        context={"user": user},
+    )
+    general: list[str] = []
+    if not serializer.is_valid():
+        errors = dict(serializer.errors)
+        row_errors = errors.pop("rows", [])
+        if isinstance(row_errors, Mapping) and all(str(key).isdigit() for key in row_errors):
+            row_errors = [row_errors.get(index, {}) for index in range(len(forms_to_check))]
+        if isinstance(row_errors, list) and all(isinstance(e, Mapping) for e in row_errors):
+            for form, detail in zip(forms_to_check, row_errors, strict=False):
+                _add_serializer_errors(form, detail)
+        else:
+            general += _messages(row_errors)
+        general += _messages(errors)
+    general += [str(message) for message in formset.non_form_errors()]
+    return serializer, general
 
 
 def report_save_from_forms(
@@ -135,37 +343,16 @@ def report_save_from_forms(
     report: PlacementReport | None,
     user,
 ) -> PlacementReport:
-    """Check the typed rows with the API's serializer and save the draft with the API's service.
+    """Check the typed rows (:func:`report_rows_check`) and save the draft with the API's
+    service.
 
     Raises :class:`ReportErrors` with the messages that belong to no single row; every row's own
     messages are added to its form. Nothing is saved then.
     """
-    from .api.serializers import ReportSerializer
-
-    forms_to_save = formset.filled_forms()
-    serializer = ReportSerializer(
-        instance=report,
-        data={
-            "contract": contract.pk,
-            "period_start": period.period_start.isoformat(),
-            "period_end": period.period_end.isoformat(),
-            "rows": [form.payload() for form in forms_to_save],
-        },
-        context={"user": user},
+    serializer, general = report_rows_check(
+        formset=formset, contract=contract, period=period, report=report, user=user
     )
-    if not serializer.is_valid():
-        errors = dict(serializer.errors)
-        row_errors = errors.pop("rows", [])
-        general: list[str] = []
-        if isinstance(row_errors, list) and all(isinstance(e, Mapping) for e in row_errors):
-            for form, detail in zip(forms_to_save, row_errors, strict=False):
-                for name, messages in detail.items():
-                    field = name if name in form.fields else None
-                    for message in _messages(messages):
-                        form.add_error(field, message)
-        else:
-            general += _messages(row_errors)
-        general += _messages(errors)
+    if general or any(form.errors for form in formset.filled_forms()):
         raise ReportErrors(general)
     draft = report or PlacementReport(
         contract=contract, period_start=period.period_start, period_end=period.period_end
@@ -197,6 +384,37 @@ class UploadForm(forms.Form):
 
     def clean_period(self) -> ScheduleEntry:
         return self.periods[self.cleaned_data["period"]]
+
+
+def replacement_question(pending: PendingReplacement) -> str:
+    """The question before a file replaces a draft's rows, with both counts: "The draft for the
+    period has 4 rows. Replace them with the file's 7 rows?"""
+    draft, file = pending.draft_rows, pending.file_rows
+    if pending.report.status == ReportStatus.REJECTED:
+        has = ngettext(
+            "The rejected report for the period has %(count)d row.",
+            "The rejected report for the period has %(count)d rows.",
+            draft,
+        )
+    else:
+        has = ngettext(
+            "The draft for the period has %(count)d row.",
+            "The draft for the period has %(count)d rows.",
+            draft,
+        )
+    if draft == 1:
+        replace = ngettext(
+            "Replace it with the file's %(count)d row?",
+            "Replace it with the file's %(count)d rows?",
+            file,
+        )
+    else:
+        replace = ngettext(
+            "Replace them with the file's %(count)d row?",
+            "Replace them with the file's %(count)d rows?",
+            file,
+        )
+    return f"{has % {'count': draft}} {replace % {'count': file}}"
 
 
 class CorrectionForm(forms.Form):

@@ -42,8 +42,10 @@ from typing import Any
 import openpyxl
 import pandas as pd
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.text import capfirst
@@ -607,20 +609,28 @@ def _sorted(problems: list[Problem], table: Table | None) -> list[Problem]:
     return sorted(problems, key=key)
 
 
-def import_report(
+@dataclass(frozen=True)
+class CheckedImport:
+    """A file whose every row passed the checks, not saved yet: the report it fills (a new one,
+    or the draft whose rows it replaces) and the rows as the serializer validated them."""
+
+    report: PlacementReport
+    rows: list[dict[str, Any]]
+
+
+def import_check(
     *, data: Mapping[str, Any], user, into: PlacementReport | None = None
-) -> PlacementReport:
-    """Create a draft report from an uploaded file, all or nothing.
+) -> CheckedImport:
+    """Check an uploaded file, all of it, and save nothing.
 
     ``data`` is the submitted form: ``file``, ``contract`` (id of a contract ``user`` may see),
     ``period_start`` and ``period_end`` (one reporting period of the contract). The rows are
-    checked with the API's serializers (one by one and together) and saved by
-    :func:`internships.services.report_save`. Raises :class:`ImportRefused` listing every problem
-    found; then nothing has been saved.
+    checked with the API's serializers (one by one and together). Raises
+    :class:`ImportRefused` listing every problem found.
 
     ``into`` is an existing draft (or rejected report) of that contract and period whose rows
-    the file replaces (the portal's "upload into this draft"); without it the period must have
-    no report yet.
+    the file is to replace (the portal's "upload into this draft"); without it the period must
+    have no report yet.
     """
     form = ImportFormSerializer(data=data, context={"user": user})
     problems: list[Problem] = []
@@ -657,27 +667,153 @@ def import_report(
         raise ImportRefused(_sorted(problems, table))
 
     groups = _TargetGroups()
-    serializer = ReportSerializer(
-        instance=report if report.pk else None,
-        data={
-            "contract": report.contract_id,
-            "period_start": report.period_start.isoformat(),
-            "period_end": report.period_end.isoformat(),
-            "rows": [_row_data(row, groups) for row in table.rows],
-        },
-        context={"user": user},
-    )
+    serializer = _report_serializer(report, [_row_data(row, groups) for row in table.rows], user)
     problems = list(table.problems)
     if not serializer.is_valid():
         problems += _form_problems(serializer.errors)
         problems += _row_problems(serializer.errors.get("rows", []), table, groups)
     if problems:
         raise ImportRefused(_sorted(problems, table))
-    rows = serializer.validated_data["rows"]
+    return CheckedImport(report=report, rows=serializer.validated_data["rows"])
+
+
+def _report_serializer(report: PlacementReport, rows: list[dict[str, Any]], user):
+    return ReportSerializer(
+        instance=report if report.pk else None,
+        data={
+            "contract": report.contract_id,
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "rows": rows,
+        },
+        context={"user": user},
+    )
+
+
+def import_save(checked: CheckedImport, *, user) -> PlacementReport:
+    """Save a checked file as the draft (a new one, or the draft's rows replaced)."""
     try:
-        return services.report_save(report=report, rows=rows, user=user)
+        return services.report_save(report=checked.report, rows=checked.rows, user=user)
     except DjangoValidationError as error:  # e.g. another import of this period won the race
         raise ImportRefused(_django_problems(error)) from None
+
+
+def import_report(
+    *, data: Mapping[str, Any], user, into: PlacementReport | None = None
+) -> PlacementReport:
+    """Create a draft report from an uploaded file, all or nothing (:func:`import_check`, then
+    :func:`import_save`): the rows are saved by :func:`internships.services.report_save`.
+    Raises :class:`ImportRefused` listing every problem found; then nothing has been saved."""
+    return import_save(import_check(data=data, user=user, into=into), user=user)
+
+
+# --- Replacing a draft's rows, once the contractor has confirmed --------------------------------
+
+#: How long a checked file waits for the contractor to confirm that it replaces a draft's rows.
+PENDING_MAX_AGE = 60 * 60
+_PENDING_SALT = "internships.importing.pending-replacement"
+
+
+@dataclass(frozen=True)
+class PendingReplacement:
+    """A checked file that would replace the rows of an existing draft: the counts to show and
+    a signed ``token`` that carries the checked rows to the confirmation (no file is kept on the
+    server, and the rows hold pseudonyms only, never a personnummer)."""
+
+    report: PlacementReport
+    draft_rows: int
+    file_rows: int
+    token: str
+
+
+class ConfirmReplacement(Exception):
+    """The file's rows would replace the rows of a draft: ask the contractor first."""
+
+    def __init__(self, pending: PendingReplacement) -> None:
+        self.pending = pending
+        super().__init__(f"{pending.draft_rows} rows would be replaced by {pending.file_rows}")
+
+
+def _portable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A validated row as the serializer takes it again (JSON only)."""
+    return {
+        "participant_ref": row["participant_ref"],
+        "target_group": row["target_group"].code,
+        "start_date": row["start_date"].isoformat(),
+        "end_date": row["end_date"].isoformat(),
+        "hours": str(row["hours"]),
+        "role": row.get("role", ""),
+        "notes": row.get("notes", ""),
+    }
+
+
+def _pending(report: PlacementReport, rows: list[dict[str, Any]], user) -> PendingReplacement:
+    draft_rows = report.rows.count()
+    token = signing.dumps(
+        {
+            "user": user.pk,
+            "report": report.pk,
+            "draft_rows": draft_rows,
+            "updated_at": report.updated_at.isoformat(),
+            "rows": [_portable(row) for row in rows],
+        },
+        salt=_PENDING_SALT,
+        compress=True,
+    )
+    return PendingReplacement(report, draft_rows, len(rows), token)
+
+
+def import_into_draft(
+    *, data: Mapping[str, Any], user, into: PlacementReport | None
+) -> PlacementReport:
+    """The portal's upload: like :func:`import_report`, but a file for a period whose draft
+    already has rows is not saved: :class:`ConfirmReplacement` says how many rows the draft has
+    and how many the file has; :func:`import_confirmed` then saves it."""
+    checked = import_check(data=data, user=user, into=into)
+    if checked.report.pk and checked.report.rows.exists():
+        raise ConfirmReplacement(_pending(checked.report, checked.rows, user))
+    return import_save(checked, user=user)
+
+
+def import_confirmed(*, token: str, user, into: PlacementReport | None) -> PlacementReport:
+    """Replace the rows of the draft ``into`` with the rows of a confirmed
+    :class:`PendingReplacement`, checked again as any rows are.
+
+    If the draft has changed since the contractor was asked (rows added, edited or removed),
+    nothing is saved and :class:`ConfirmReplacement` asks again with the counts of now. Raises
+    :class:`ImportRefused` when the confirmation has expired, is not this user's or this
+    draft's, or its rows are no longer accepted.
+    """
+    try:
+        pending = signing.loads(token, salt=_PENDING_SALT, max_age=PENDING_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        pending = None
+    if (
+        not isinstance(pending, dict)
+        or into is None
+        or pending.get("user") != user.pk
+        or pending.get("report") != into.pk
+    ):
+        raise ImportRefused(
+            [Problem(None, "file", _("The confirmation has expired: upload the file again."))]
+        )
+    with transaction.atomic():
+        # Locked while it is compared and replaced, so that what the contractor confirmed is
+        # what is replaced (report_save takes the same lock again in this transaction).
+        current = PlacementReport.objects.select_for_update().get(pk=into.pk)
+        serializer = _report_serializer(current, pending["rows"], user)
+        if not serializer.is_valid():
+            problems = _form_problems(serializer.errors)
+            detail = serializer.errors.get("rows", [])
+            problems += [Problem(None, None, str(message)) for message in _messages(detail)]
+            raise ImportRefused(problems)
+        rows = serializer.validated_data["rows"]
+        if (
+            current.rows.count() != pending["draft_rows"]
+            or current.updated_at.isoformat() != pending["updated_at"]
+        ):
+            raise ConfirmReplacement(_pending(current, rows, user))
+        return import_save(CheckedImport(report=current, rows=rows), user=user)
 
 
 # --- The template -----------------------------------------------------------------------------

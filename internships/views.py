@@ -35,7 +35,10 @@ from .forms import (
     formset_with_extra_row,
     parse_period,
     period_label,
+    replacement_question,
+    report_rows_check,
     report_save_from_forms,
+    row_error_list,
     row_initial,
 )
 from .models import PlacementReport
@@ -124,23 +127,30 @@ def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResp
         return redirect("portal:report", report_id=report.pk)
     general: list[str] = []
     if request.method == "POST" and "add_row" in request.POST:
+        # One more row; what was typed comes back, checked, with every message on its row.
         formset = formset_with_extra_row(request.POST)
+        _serializer, general = report_rows_check(
+            formset=formset,
+            contract=overview.contract,
+            period=entry,
+            report=report,
+            user=request.user,
+        )
     elif request.method == "POST":
         formset = RowFormSet(data=request.POST, prefix="rows")
-        if formset.is_valid():
-            try:
-                saved = report_save_from_forms(
-                    formset=formset,
-                    contract=overview.contract,
-                    period=entry,
-                    report=report,
-                    user=request.user,
-                )
-            except ReportErrors as refused:
-                general = refused.messages
-            else:
-                messages.success(request, _("The draft is saved. Submit it when it is complete."))
-                return redirect("portal:report", report_id=saved.pk)
+        try:
+            saved = report_save_from_forms(
+                formset=formset,
+                contract=overview.contract,
+                period=entry,
+                report=report,
+                user=request.user,
+            )
+        except ReportErrors as refused:
+            general = refused.messages
+        else:
+            messages.success(request, _("The draft is saved. Submit it when it is complete."))
+            return redirect("portal:report", report_id=saved.pk)
     else:
         rows = (
             list(report.rows.select_related("target_group").order_by("start_date", "id"))
@@ -158,6 +168,8 @@ def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResp
             "report": report,
             "formset": formset,
             "general_errors": general,
+            "row_errors": row_error_list(formset),
+            "saving": "add_row" not in request.POST,
         },
     )
 
@@ -180,13 +192,37 @@ def upload(request: HttpRequest, contract_id: int) -> HttpResponse:
         )
     ]
     problems: list[importing.Problem] = []
-    if request.method == "POST":
+    pending: importing.PendingReplacement | None = None
+    if request.method == "POST" and "pending" in request.POST:
+        # The answer to "replace the draft's rows?" (asked below).
+        entry = parse_period(request.POST.get("period"), periods)
+        into = reports.get(entry.period_start) if entry else None
+        if request.POST.get("confirm") != "replace":
+            messages.info(request, _("Nothing was changed: the draft keeps its rows."))
+            if into is not None:
+                return redirect("portal:report", report_id=into.pk)
+            return redirect("portal:contract", contract_id=contract_id)
+        try:
+            report = importing.import_confirmed(
+                token=request.POST["pending"], user=request.user, into=into
+            )
+        except importing.ConfirmReplacement as asked:
+            pending = asked.pending  # the draft changed meanwhile: ask again, with its counts
+        except importing.ImportRefused as refused:
+            problems = refused.problems
+        except services.TransitionError as error:
+            problems = [importing.Problem(None, None, str(error))]
+        else:
+            return _imported(request, report)
+        form = UploadForm(
+            periods=periods, initial={"period": entry.period_start.isoformat()} if entry else None
+        )
+    elif request.method == "POST":
         form = UploadForm(request.POST, request.FILES, periods=periods)
         if form.is_valid():
             entry = form.cleaned_data["period"]
-            into = reports.get(entry.period_start)
             try:
-                report = importing.import_report(
+                report = importing.import_into_draft(
                     data={
                         "file": form.cleaned_data["file"],
                         "contract": overview.contract.pk,
@@ -194,26 +230,16 @@ def upload(request: HttpRequest, contract_id: int) -> HttpResponse:
                         "period_end": entry.period_end.isoformat(),
                     },
                     user=request.user,
-                    into=into,
+                    into=reports.get(entry.period_start),
                 )
+            except importing.ConfirmReplacement as asked:
+                pending = asked.pending
             except importing.ImportRefused as refused:
                 problems = refused.problems
             except services.TransitionError as error:
                 problems = [importing.Problem(None, None, str(error))]
             else:
-                count = report.rows.count()
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d row was read from the file and saved as a draft. "
-                        "Check it, then submit.",
-                        "%(count)d rows were read from the file and saved as a draft. "
-                        "Check them, then submit.",
-                        count,
-                    )
-                    % {"count": count},
-                )
-                return redirect("portal:report", report_id=report.pk)
+                return _imported(request, report)
     else:
         chosen = request.GET.get("period")
         form = UploadForm(periods=periods, initial={"period": chosen} if chosen else None)
@@ -225,10 +251,26 @@ def upload(request: HttpRequest, contract_id: int) -> HttpResponse:
             "overview": overview,
             "form": form,
             "problems": problems,
+            "pending": pending,
+            "pending_question": replacement_question(pending) if pending else "",
             "template_url": template_url,
             "has_periods": bool(periods),
         },
     )
+
+
+def _imported(request: HttpRequest, report: PlacementReport) -> HttpResponse:
+    count = report.rows.count()
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d row was read from the file and saved as a draft. Check it, then submit.",
+            "%(count)d rows were read from the file and saved as a draft. Check them, then submit.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("portal:report", report_id=report.pk)
 
 
 def _report(request: HttpRequest, report_id: int) -> PlacementReport:

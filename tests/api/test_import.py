@@ -20,7 +20,13 @@ from rest_framework.test import APIClient
 from core.api.throttling import ImportRateThrottle
 from internships.models import PlacementReport, PlacementRow
 from internships.pseudonyms import PSEUDONYM_PREFIX
-from tests.factories import ContractFactory, ContractorUserFactory, ReportFactory, UserFactory
+from tests.factories import (
+    ContractFactory,
+    ContractorUserFactory,
+    ReportFactory,
+    RowFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -821,3 +827,15 @@ def test_actions_answer_under_a_format_suffix(api, contract):
 
 def test_template_needs_a_login():
     assert APIClient().get(TEMPLATE, {"format": "csv"}).status_code == 401
+
+
+def test_the_api_never_replaces_a_drafts_rows(api, contract):
+    """Only the portal replaces a draft's rows, and only after asking; the API refuses."""
+    draft = ReportFactory(contract=contract)
+    RowFactory(report=draft, participant_ref="KEEP")
+    content = _csv(HEADER, "D-001,youth,2024-01-01,2024-01-31,40,,")
+
+    response = _post(api, content, contract)
+
+    assert response.status_code == 400
+    assert list(draft.rows.values_list("participant_ref", flat=True)) == ["KEEP"]
