@@ -90,7 +90,7 @@ def bar_chart(
     A chart of links is a group of named links rather than one image: the children of an image
     are not reachable by assistive technology (axe: nested-interactive)."""
     uid = next(_ids)
-    row, label_width, bar_width = 28, 230, 300
+    row, label_width, bar_width = 28, 250, 300
     height = max(1, len(items)) * row + 10
     biggest = max((float(value) for _label, value in items), default=0) or 1
     links = list(links) if links is not None else [None] * len(items)
