@@ -42,6 +42,7 @@ COLUMNS = {
     "forecast": gettext_lazy("forecast"),
     "forecast_date": gettext_lazy("forecast date"),
     "clauses": gettext_lazy("clauses"),
+    "contracts": gettext_lazy("contracts"),
     "target": gettext_lazy("target"),
     "expected": gettext_lazy("expected in the year"),
     "delivered": gettext_lazy("delivered in the year"),
@@ -102,6 +103,12 @@ VALUES = {
 #: when short; the workbook and the API always have them whole.
 DETAIL = {"clauses", "reports", "benchmarks"}
 PAGE_LINES = 200
+#: At most this many columns side by side on a printed (A4 landscape) page: a wider table is
+#: printed in parts, each repeating the columns that say what a line is (:data:`KEY_COLUMNS`),
+#: so no column runs off the paper. The page on screen scrolls the whole table instead.
+PRINT_COLUMNS = 10
+#: The columns that name a line, per table (default: the first column).
+KEY_COLUMNS = {"clauses": ("contract", "metric"), "benchmarks": ("contract", "value_msek")}
 
 
 def _missing(value: object) -> bool:
@@ -144,6 +151,7 @@ class Table:
     rows: list[list[object]]  # cell values (translated codes, numbers, dates, None)
     numeric: list[bool]  # per column: right-aligned in HTML
     omitted: int = 0  # lines left out of a page (they are in the workbook)
+    columns: tuple[str, ...] = ()  # the column codes behind the headings
 
     @property
     def cells(self) -> list[list[tuple[str, bool]]]:
@@ -152,6 +160,39 @@ class Table:
             [(_text(value), numeric) for value, numeric in zip(row, self.numeric, strict=True)]
             for row in self.rows
         ]
+
+    def print_parts(self, width: int = PRINT_COLUMNS) -> list[Table]:
+        """The table cut into parts of at most ``width`` columns for paper, each part repeating
+        the key columns; a table that fits is one part, itself."""
+        if len(self.headings) <= width or not self.rows:
+            return [self]
+        keys = [
+            index
+            for index, column in enumerate(self.columns)
+            if column in KEY_COLUMNS.get(self.key, self.columns[:1])
+        ] or [0]
+        others = [index for index in range(len(self.headings)) if index not in keys]
+        size = max(1, width - len(keys))
+        groups = [others[start : start + size] for start in range(0, len(others), size)]
+        parts = []
+        for number, group in enumerate(groups, start=1):
+            picked = keys + group
+            title = _("%(title)s, part %(part)s of %(parts)s") % {
+                "title": self.title,
+                "part": number,
+                "parts": len(groups),
+            }
+            parts.append(
+                Table(
+                    key=self.key if number == 1 else f"{self.key}-{number}",
+                    title=title,
+                    headings=[self.headings[index] for index in picked],
+                    rows=[[row[index] for index in picked] for row in self.rows],
+                    numeric=[self.numeric[index] for index in picked],
+                    columns=tuple(self.columns[index] for index in picked),
+                )
+            )
+        return parts
 
 
 def tables(report: AnnualReport, *, page: bool = False) -> list[Table]:
@@ -162,7 +203,9 @@ def tables(report: AnnualReport, *, page: bool = False) -> list[Table]:
         columns = [column for column in frame.columns if column not in HIDDEN]
         if page and key in DETAIL and len(frame) > PAGE_LINES:
             headings = [str(COLUMNS.get(column, column)) for column in columns]
-            result.append(Table(key, title, headings, [], [], omitted=len(frame)))
+            result.append(
+                Table(key, title, headings, [], [], omitted=len(frame), columns=tuple(columns))
+            )
             continue
         rows = [
             [cell_value(column, value) for column, value in zip(columns, line, strict=True)]
@@ -173,7 +216,7 @@ def tables(report: AnnualReport, *, page: bool = False) -> list[Table]:
             for index in range(len(columns))
         ]
         headings = [str(COLUMNS.get(column, column)) for column in columns]
-        result.append(Table(key, title, headings, rows, numeric))
+        result.append(Table(key, title, headings, rows, numeric, columns=tuple(columns)))
     return result
 
 
@@ -222,14 +265,18 @@ def report_charts(report: AnnualReport) -> list[tuple[str, SafeString]]:
     ]
 
 
-def context(report: AnnualReport) -> dict:
-    """What the page and the printable file show."""
-    return {"report": report, "tables": tables(report, page=True), "charts": report_charts(report)}
+def context(report: AnnualReport, *, printed: bool = False) -> dict:
+    """What the page and the printable file show. ``printed``: wide tables in parts that fit
+    the paper (:meth:`Table.print_parts`); on screen they scroll in their box."""
+    shown = tables(report, page=True)
+    if printed:
+        shown = [part for table in shown for part in table.print_parts()]
+    return {"report": report, "tables": shown, "charts": report_charts(report)}
 
 
 def render_html(report: AnnualReport) -> str:
     """A standalone, printable HTML page (styles inline, no scripts, no external files)."""
-    return render_to_string("contracts/integration_report.html", context(report))
+    return render_to_string("contracts/integration_report.html", context(report, printed=True))
 
 
 class PdfUnavailable(RuntimeError):

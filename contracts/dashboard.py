@@ -19,6 +19,7 @@ from internships.models import PlacementRow
 
 from .choices import AlertState, ClauseStatus, Metric, PeriodState
 from .models import Alert, ClauseSnapshot, Contract, SocialClause
+from .schedule import ScheduleEntry
 from .selectors import ClauseEvaluation, alert_list, contract_schedules, evaluate_clauses
 
 FOREIGN_BORN_WOMEN = "foreign_born_women"
@@ -34,6 +35,7 @@ class Ranking:
     started: int
     reported: Decimal
     expected: Decimal
+    contractor_id: int | None = None  # for the link to the dashboard filtered by contractor
 
     @property
     def share(self) -> Decimal:
@@ -53,12 +55,16 @@ class Dashboard:
     active_contracts: int = 0
     clause_counts: Counter = field(default_factory=Counter)
     overdue_reports: int = 0
+    overdue: list[tuple[Contract, ScheduleEntry]] = field(default_factory=list)
     placements_delivered: Decimal = Decimal(0)
     placements_expected: Decimal = Decimal(0)
     participants: int = 0
     participants_fbw: int = 0
     by_district: list[tuple[str, int]] = field(default_factory=list)
     by_target_group: list[tuple[str, int]] = field(default_factory=list)
+    #: The ids behind the names of :attr:`by_district` and :attr:`by_target_group` (for links).
+    district_ids: dict[str, int] = field(default_factory=dict)
+    target_group_ids: dict[str, int] = field(default_factory=dict)
     rankings: list[Ranking] = field(default_factory=list)
     evaluations: list[ClauseEvaluation] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
@@ -129,12 +135,15 @@ def dashboard_build(
             earlier.reported if earlier else 0
         )
         board.placements_expected += item.evaluation.expected - (earlier.expected if earlier else 0)
-    board.overdue_reports = sum(
-        1
-        for _contract, schedule in contract_schedules(contracts, as_of=as_of)
+    board.overdue = [
+        (contract, entry)
+        for contract, schedule in contract_schedules(
+            contracts.select_related("contractor").order_by("reference"), as_of=as_of
+        )
         for entry in schedule
         if entry.state == PeriodState.OVERDUE
-    )
+    ]
+    board.overdue_reports = len(board.overdue)
 
     rows = _year_rows(contracts, year_start, as_of)
     totals = rows.aggregate(
@@ -146,19 +155,21 @@ def dashboard_build(
         ),
     )
     board.participants, board.participants_fbw = totals["people"], totals["fbw"]
-    board.by_district = [
-        (name, count)
-        for name, count in rows.values_list("report__contract__district__name")
+    districts = list(
+        rows.values_list("report__contract__district__name", "report__contract__district_id")
         .annotate(count=Count("participant_ref", distinct=True))
         .order_by("-count", "report__contract__district__name")
-    ]
+    )
+    board.by_district = [(name, count) for name, _id, count in districts]
+    board.district_ids = {name: pk for name, pk, _count in districts}
     language_field = "target_group__name_sv" if _language() == "sv" else "target_group__name_en"
-    board.by_target_group = [
-        (name, count)
-        for name, count in rows.values_list(language_field)
+    groups = list(
+        rows.values_list(language_field, "target_group_id")
         .annotate(count=Count("participant_ref", distinct=True))
         .order_by("-count", language_field)
-    ]
+    )
+    board.by_target_group = [(name, count) for name, _id, count in groups]
+    board.target_group_ids = {name: pk for name, pk, _count in groups}
     board.rankings = _rankings(contracts, board.evaluations)
     board.alerts = list(
         alert_list(user=user)
@@ -175,8 +186,11 @@ def _language() -> str:
 
 
 def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]) -> list[Ranking]:
-    names = dict(contracts.values_list("id", "contractor__name"))
-    tally: dict[str, list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
+    names = {
+        pk: (name, contractor)
+        for pk, name, contractor in contracts.values_list("id", "contractor__name", "contractor_id")
+    }
+    tally: dict[tuple[str, int], list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
     for item in evaluations:
         if item.evaluation.status == ClauseStatus.NOT_STARTED:
             continue
@@ -185,7 +199,7 @@ def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]
         entry[1] += 1
         entry[2] += item.evaluation.reported
         entry[3] += item.evaluation.expected
-    rankings = [Ranking(name, *values) for name, values in tally.items()]
+    rankings = [Ranking(name, *values, contractor_id=pk) for (name, pk), values in tally.items()]
     rankings.sort(key=lambda r: (-r.share, r.contractor))
     return rankings
 

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Contractor, District
 
+from .choices import ClauseStatus, Metric
+
+#: The clause list's status filter: every clause, whatever its status.
+ALL = "all"
+
 
 class DashboardFilterForm(forms.Form):
     """Year, district and contractor; every field optional (the current year, everything)."""
@@ -28,6 +33,16 @@ class DashboardFilterForm(forms.Form):
     )
     clause = forms.TypedChoiceField(
         label=_("Clause in the chart"), coerce=int, required=False, empty_value=None
+    )
+    # The list of clauses: those that need attention, or those of a status or a metric (the
+    # key figures link here).
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Needs attention")), (ALL, _("Every status")), *ClauseStatus.choices],
+        required=False,
+    )
+    metric = forms.ChoiceField(
+        label=_("Metric"), choices=[("", _("All metrics")), *Metric.choices], required=False
     )
 
     def __init__(

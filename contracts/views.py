@@ -24,13 +24,15 @@ from core.roles import sees_everything
 from . import annual_output
 from . import dashboard as selectors
 from .annual import annual_report
-from .choices import AlertState, ClauseStatus
+from .choices import AlertState, ClauseStatus, Metric
 from .compliance import forecast_short
-from .forms import DashboardFilterForm
+from .forms import ALL, DashboardFilterForm
 from .selectors import alert_list, contract_list
 from .services import alert_acknowledge
 
 ATTENTION = (ClauseStatus.BREACHED, ClauseStatus.BEHIND, ClauseStatus.AT_RISK)
+#: Where acknowledging an alert returns to on the dashboard: its list, not the top of the page.
+ALERTS_ANCHOR = "alerts"
 
 
 def staff_required(view):
@@ -98,9 +100,10 @@ def index(request: HttpRequest) -> HttpResponse:
             series,
             title=title,
             description=_("Expected, reported and approved totals from the daily snapshots."),
+            whole=clause.metric == Metric.PLACEMENTS,  # placements are people: whole ticks
         )
         history_legend = charts.legend(series)
-        history = (title, points)
+        history = (title, points, clause)
 
     query = {
         key: value
@@ -112,17 +115,40 @@ def index(request: HttpRequest) -> HttpResponse:
         if value
     }
     compliance_url = reverse("compliance-list")
+    links = _DashboardLinks(year=year, district=district, contractor=contractor, as_of=board.as_of)
+    status, metric = filters.get("status") or "", filters.get("metric") or ""
+    district_rows = [
+        (name, count, links.dashboard(district=board.district_ids[name]))
+        for name, count in board.by_district
+    ]
+    group_rows = [
+        (name, count, links.rows(board.target_group_ids[name]))
+        for name, count in board.by_target_group
+    ]
+    ranking_rows = [(r, links.dashboard(contractor=r.contractor_id)) for r in board.rankings]
     context = {
         "form": form,
         "board": board,
         "district": district,
         "contractor": contractor,
-        # Behind in some way, or on course today but short of the target at the pace so far.
-        "attention": [
-            item
-            for item in board.evaluations
-            if item.evaluation.status in ATTENTION or forecast_short(item.evaluation)
+        "links": links,
+        "list_status": status,
+        "list_metric": metric,
+        "list_title": _clause_list_title(status, metric),
+        "clause_list": _clause_list(board.evaluations, status=status, metric=metric),
+        # The clause list's own form keeps the page's other filters.
+        "list_hidden": [
+            (name, value)
+            for name, value in {**links.filters, "clause": filters.get("clause")}.items()
+            if value
         ],
+        "links_at_risk": links.clauses(status=ClauseStatus.AT_RISK),
+        "links_behind": links.clauses(status=ClauseStatus.BEHIND),
+        "links_breached": links.clauses(status=ClauseStatus.BREACHED),
+        "links_placements": links.clauses(metric=Metric.PLACEMENTS),
+        "district_rows": district_rows,
+        "group_rows": group_rows,
+        "ranking_rows": ranking_rows,
         "history_chart": history_chart,
         "history_legend": history_legend,
         "history": history,
@@ -130,16 +156,19 @@ def index(request: HttpRequest) -> HttpResponse:
             board.by_district,
             title=_("Participants by district, %(year)s") % {"year": year},
             description=_("Distinct participants in submitted and approved reports."),
+            links=[href for _name, _count, href in district_rows],
         ),
         "group_chart": charts.bar_chart(
             board.by_target_group,
             title=_("Participants by target group, %(year)s") % {"year": year},
             description=_("Distinct participants in submitted and approved reports."),
+            links=[href for _name, _count, href in group_rows],
         ),
         "ranking_chart": charts.bar_chart(
             [(r.contractor, r.share) for r in board.rankings],
             title=_("Contractors by share of clauses on course (%)"),
             description=_("Clauses met or on track, of the clauses that have started."),
+            links=[href for _ranking, href in ranking_rows],
         ),
         "export_csv": f"{compliance_url}?{urlencode({**query, 'format': 'csv'})}",
         "export_xlsx": f"{compliance_url}?{urlencode({**query, 'format': 'xlsx'})}",
@@ -148,18 +177,85 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", context)
 
 
+class _DashboardLinks:
+    """The addresses the dashboard's figures, bars and rows link to, keeping its filters."""
+
+    def __init__(self, *, year: int, district, contractor, as_of: date) -> None:
+        self.year, self.as_of = year, as_of
+        self.filters = {
+            "year": year,
+            "district": district.pk if district else None,
+            "contractor": contractor.pk if contractor else None,
+        }
+
+    def dashboard(self, anchor: str = "", **changes) -> str:
+        """The dashboard with the same filters, some changed (e.g. ``district=3``)."""
+        query = {k: v for k, v in {**self.filters, **changes}.items() if v not in (None, "")}
+        return f"{reverse('dashboard:index')}?{urlencode(query)}{f'#{anchor}' if anchor else ''}"
+
+    def clauses(self, *, status: str = ALL, metric: str = "") -> str:
+        """The dashboard's list of clauses of a status (and metric)."""
+        return self.dashboard("clauses", status=status, metric=metric)
+
+    def contracts(self) -> str:
+        """The active contracts in the admin, with the district and contractor filters."""
+        query = {
+            "status__exact": "active",
+            "district__id__exact": self.filters["district"],
+            "contractor__id__exact": self.filters["contractor"],
+        }
+        query = {key: value for key, value in query.items() if value}
+        return f"{reverse('admin:contracts_contract_changelist')}?{urlencode(query)}"
+
+    def rows(self, target_group_id: int) -> str:
+        """The year's report rows of a target group in the admin."""
+        query = {
+            "target_group__id__exact": target_group_id,
+            "start_date__lte": self.as_of.isoformat(),
+            "end_date__gte": date(self.year, 1, 1).isoformat(),
+        }
+        return f"{reverse('admin:internships_placementrow_changelist')}?{urlencode(query)}"
+
+
+def _clause_list(evaluations: list, *, status: str, metric: str) -> list:
+    """The clauses the list shows: of ``status`` (:data:`ALL`: any) and ``metric``, or by
+    default those that need attention: behind in some way, or on course today but short of the
+    target at the pace so far."""
+    if not status:
+        chosen = [
+            item
+            for item in evaluations
+            if item.evaluation.status in ATTENTION or forecast_short(item.evaluation)
+        ]
+    else:
+        chosen = [item for item in evaluations if status in (ALL, item.evaluation.status)]
+    return [item for item in chosen if metric in ("", item.evaluation.metric)]
+
+
+def _clause_list_title(status: str, metric: str) -> str:
+    if not status and not metric:
+        return _("Clauses that need attention")
+    words = [
+        str(ClauseStatus(status).label) if status and status != ALL else "",
+        str(Metric(metric).label) if metric else "",
+    ]
+    which = ", ".join(word for word in words if word)
+    return _("Clauses: %(which)s") % {"which": which} if which else _("Every clause")
+
+
 @staff_required
 @require_POST
 def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
-    """Acknowledge an open alert, then go back to where the button was."""
+    """Acknowledge an open alert, then go back to where the button was: the same page, scrolled
+    to its list of alerts (the acknowledged one has left it)."""
     alert = get_object_or_404(alert_list(user=request.user), pk=alert_id)
     if alert.state == AlertState.OPEN:
         alert_acknowledge(alert=alert, user=request.user)
         messages.success(request, _("The alert is acknowledged."))
-    target = request.POST.get("next", "")
+    target = request.POST.get("next", "").split("#")[0]
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("dashboard:index")
-    return redirect(target)
+    return redirect(f"{target}#{ALERTS_ANCHOR}")
 
 
 def _report_year(year: int) -> int:

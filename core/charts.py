@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import count
+from math import ceil, floor, log10
 
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape
@@ -39,6 +40,20 @@ def _number(value: Decimal | float | int) -> str:
     return number_format(value, decimal_pos=0 if value == int(value) else 1, use_l10n=True)
 
 
+def axis_ticks(highest: float, *, whole: bool = False, steps: int = 4) -> list[float]:
+    """Round values for a value axis from zero up to at least ``highest``: about ``steps`` steps
+    of 1, 2 or 5 times a power of ten. With ``whole`` (things counted in whole units, such as
+    placements: people) every tick is a whole number, so an axis never shows 0.5 of a person."""
+    highest = max(float(highest), 0.0) or 1.0
+    raw = highest / steps
+    magnitude = 10.0 ** floor(log10(raw))
+    step = next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= raw * (1 - 1e-9))
+    if whole:
+        step = float(max(1, round(step)))
+    count_ = max(1, ceil(highest / step - 1e-9))
+    return [round(step * index, 6) for index in range(count_ + 1)]
+
+
 def progress_bar(
     *, reported: Decimal, expected: Decimal, target: Decimal, label: str
 ) -> SafeString:
@@ -63,40 +78,61 @@ def progress_bar(
 
 
 def bar_chart(
-    items: Sequence[tuple[str, Decimal | float | int]], *, title: str, description: str = ""
+    items: Sequence[tuple[str, Decimal | float | int]],
+    *,
+    title: str,
+    description: str = "",
+    links: Sequence[str | None] | None = None,
 ) -> SafeString:
-    """Horizontal bars, one per ``(label, value)``, with the value written at the bar's end."""
+    """Horizontal bars, one per ``(label, value)``, with the value written at the bar's end.
+
+    With ``links`` (one address per item, or None), each bar is a link to the list behind it.
+    A chart of links is a group of named links rather than one image: the children of an image
+    are not reachable by assistive technology (axe: nested-interactive)."""
     uid = next(_ids)
-    row, label_width, bar_width = 28, 230, 300
+    row, label_width, bar_width = 28, 250, 300
     height = max(1, len(items)) * row + 10
     biggest = max((float(value) for _label, value in items), default=0) or 1
+    links = list(links) if links is not None else [None] * len(items)
+    role = "group" if any(links) else "img"
     parts = [
         f'<svg class="chart chart-bar" viewBox="0 0 {label_width + bar_width + 70} {height}" '
-        f'width="{label_width + bar_width + 70}" height="{height}" role="img" '
+        f'width="{label_width + bar_width + 70}" height="{height}" role="{role}" '
         f'aria-labelledby="bt{uid} bd{uid}" data-chart="bar">'
         f'<title id="bt{uid}">{escape(title)}</title>'
         f'<desc id="bd{uid}">{escape(description)}</desc>'
     ]
-    for index, (label, value) in enumerate(items):
+    for index, ((label, value), href) in enumerate(zip(items, links, strict=True)):
         y = 5 + index * row
         length = float(value) / biggest * bar_width
         short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(
+        name = f"{escape(label)}: {_number(value)}"
+        # A linked label looks like a link: the link colour, underlined.
+        label_style = 'fill="#0b4f6c" text-decoration="underline"' if href else 'fill="#1a1a1a"'
+        bar = (
             f'<text x="{label_width - 6}" y="{y + 18}" text-anchor="end" font-size="13" '
-            f'fill="#1a1a1a">{escape(short)}</text>'
+            f"{label_style}>{escape(short)}</text>"
             f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="18" fill="#0b4f6c">'
-            f"<title>{escape(label)}: {_number(value)}</title></rect>"
+            f"<title>{name}</title></rect>"
             f'<text x="{label_width + length + 5:.1f}" y="{y + 18}" font-size="13" '
             f'fill="#1a1a1a">{_number(value)}</text>'
         )
+        if href:
+            bar = f'<a href="{escape(href)}" class="chart-link" aria-label="{name}">{bar}</a>'
+        parts.append(bar)
     if not items:
         parts.append('<text x="10" y="20" font-size="13" fill="#4a4a4a">–</text>')
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - labels are escaped, the rest are numbers
+    return mark_safe("".join(parts))  # noqa: S308 - labels and links are escaped, the rest numbers
 
 
-def line_chart(series: Sequence[Series], *, title: str, description: str = "") -> SafeString:
-    """Lines over time, one per series, with dated x-axis ticks and a value axis from zero."""
+def line_chart(
+    series: Sequence[Series], *, title: str, description: str = "", whole: bool = False
+) -> SafeString:
+    """Lines over time, one per series, with dated x-axis ticks and a value axis from zero.
+
+    ``whole``: the values count whole things (placements are people), so the value axis has
+    whole-number ticks only (:func:`axis_ticks`)."""
     uid = next(_ids)
     width, height, left, right, top, bottom = 640, 300, 56, 40, 16, 40
     days = [day for line in series for day, _value in line.points]
@@ -112,7 +148,8 @@ def line_chart(series: Sequence[Series], *, title: str, description: str = "") -
         return mark_safe("".join(parts))  # noqa: S308
     first, last = min(days), max(days)
     span = max(1, (last - first).days)
-    top_value = max([*values, 1.0]) * 1.05
+    ticks_y = axis_ticks(max(values, default=0.0), whole=whole)
+    top_value = ticks_y[-1]
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(day: date) -> float:
@@ -121,12 +158,16 @@ def line_chart(series: Sequence[Series], *, title: str, description: str = "") -
     def y(value: float) -> float:
         return top + plot_h - value / top_value * plot_h
 
-    for step in range(5):
-        value = top_value * step / 4
+    places = max(0, -floor(log10(ticks_y[1]))) if ticks_y[1] < 1 else 0
+
+    def tick_text(value: float) -> str:
+        return number_format(round(value, places), decimal_pos=places, use_l10n=True)
+
+    for value in ticks_y:
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#d0d0d0"/><text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
-            f'font-size="12" fill="#1a1a1a">{_number(round(value, 1))}</text>'
+            f'font-size="12" fill="#1a1a1a" data-tick="y">{tick_text(value)}</text>'
         )
     ticks = sorted({first, last, *(days[i] for i in range(0, len(days), max(1, len(days) // 4)))})
     for day in ticks:

@@ -350,9 +350,10 @@ def test_the_command_writes_xlsx_html_and_pdf_in_either_language(
     assert heading in [cell.value for cell in district[1]]
     page = files["html"].read_text()
     assert f"{title} {year}" in page
-    assert page.count("<svg") == 4 and page.count("<table") == len(
-        annual_report(year=year).tables()
-    ) - sum(1 for _k, _t, frame in annual_report(year=year).tables() if frame.empty)
+    with translation.override(language):  # wide tables are printed in parts
+        printed = annual_output.context(annual_report(year=year), printed=True)["tables"]
+    assert page.count("<svg") == 4
+    assert page.count("<table") == sum(1 for table in printed if table.rows)
     pdf = pypdf.PdfReader(files["pdf"])
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert f"{title} {year}" in text and heading in text
@@ -388,3 +389,74 @@ def test_long_detail_tables_stay_in_the_workbook_not_on_the_page(monkeypatch):
     assert workbook["Clauses"].max_row == len(report.clauses) + 1
     # The summaries are on the page whole.
     assert "Targets against the benchmark bands" in page
+
+
+# The printed report (issue 12): no column runs off the paper, and page 1 is not left empty.
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+def _overflowing_tables(report) -> list[tuple[int, float, float]]:
+    """(page, right edge, page's right margin) of every table WeasyPrint lays out wider than
+    the paper's printable width."""
+    from weasyprint import HTML
+
+    document = HTML(string=annual_output.render_html(report)).render()
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        limit = page_box.margin_width() - page_box.margin_right + 0.5
+        for box in _boxes(page_box):
+            if type(box).__name__ == "TableBox":
+                right = box.position_x + box.margin_width()
+                if right > limit:
+                    found.append((number, right, limit))
+    return found
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_no_printed_table_is_wider_than_the_paper(monkeypatch, language):
+    seed_demo()
+    report = annual_report(year=timezone.localdate().year - 1)
+    with translation.override(language):
+        assert _overflowing_tables(report) == []
+        # The check can fail: the benchmark table printed whole runs off the page.
+        monkeypatch.setattr(annual_output.Table, "print_parts", lambda table: [table])
+        assert _overflowing_tables(report)
+
+
+def test_wide_tables_print_in_parts_that_repeat_the_columns_naming_a_line():
+    seed_demo()
+    report = annual_report(year=timezone.localdate().year - 1)
+    with translation.override("en"):
+        tables = {table.key: table for table in annual_output.tables(report, page=True)}
+        split = {key: table.print_parts() for key, table in tables.items()}
+    for key, keys in (("benchmarks", 2), ("clauses", 2)):
+        table, parts = tables[key], split[key]
+        assert len(table.headings) > annual_output.PRINT_COLUMNS and len(parts) >= 2
+        assert all(len(part.headings) <= annual_output.PRINT_COLUMNS for part in parts)
+        assert all(part.headings[:keys] == parts[0].headings[:keys] for part in parts)
+        assert {h for part in parts for h in part.headings} == set(table.headings)
+        assert all(len(part.rows) == len(table.rows) for part in parts)
+        assert parts[1].title == f"{table.title}, part 2 of {len(parts)}"
+    assert parts[0].headings[:2] == ["contract", "metric"]
+    assert split["by_metric"] == [tables["by_metric"]]
+
+
+def test_the_first_printed_page_carries_the_charts_and_the_first_table():
+    seed_demo()
+    year = timezone.localdate().year - 1
+    report = annual_report(year=year)
+    with translation.override("sv"):
+        pdf = pypdf.PdfReader(io.BytesIO(annual_output.render_pdf(report)))
+        titles = [title for title, _chart in annual_output.report_charts(report)]
+        first_table = annual_output.tables(report, page=True)[0].title
+    first = pdf.pages[0].extract_text()
+    assert f"Integrationsrapport {year}" in first
+    for title in titles:
+        assert title in first, title
+    assert first_table in first

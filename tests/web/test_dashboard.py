@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from contracts.choices import AlertKind, AlertState, Metric
+from contracts.choices import AlertKind, AlertState, ClauseStatus, Metric
 from contracts.models import Alert, Contract, TargetGroup
 from contracts.selectors import evaluate_clauses
 from contracts.services import compliance_run
+from core import charts
+from core.demo import seed_demo
 from internships.choices import ReportStatus
 from tests.factories import (
     ContractFactory,
@@ -108,7 +114,7 @@ def test_manager_acknowledges_an_alert_from_the_dashboard(client, manager, two_c
     response = client.post(
         reverse("dashboard:alert-ack", args=[alert.pk]), {"next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("dashboard:index")  # no open redirect
+    assert response["Location"] == reverse("dashboard:index") + "#alerts"  # no open redirect
     alert.refresh_from_db()
     assert alert.state == AlertState.ACKNOWLEDGED and alert.acknowledged_by == manager
 
@@ -132,3 +138,188 @@ def test_dashboard_takes_the_same_number_of_queries_for_2_and_12_contracts(clien
             assert client.get(reverse("dashboard:index"), {"year": 2025}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# Every figure, bar and row leads somewhere (issue 12): the list behind a figure has as many
+# lines as the figure says.
+
+
+def _tile_link(page: str, kpi: str) -> str:
+    match = re.search(
+        rf'<a class="tile[^"]*" href="([^"]+)"><span class="tile-value" '
+        rf'data-kpi="{kpi}">',
+        page,
+    )
+    assert match, f"the {kpi} figure is not a link"
+    return unescape(match.group(1))
+
+
+def _follow(client, href: str):
+    url = urlsplit(href)
+    return client.get(url.path, {k: v[0] for k, v in parse_qs(url.query).items()})
+
+
+@pytest.fixture
+def demo_manager(client):
+    seed_demo()
+    compliance_run(as_of=timezone.localdate())
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="manager-staff", groups=["managers"])
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    return user
+
+
+def test_each_clause_figure_links_to_a_list_of_exactly_those_clauses(client, demo_manager):
+    page = client.get(reverse("dashboard:index"))
+    board = page.context["board"]
+    html = page.content.decode()
+    assert sum(board.clause_counts[s] for s in ("at_risk", "behind", "breached")) > 0
+    for status in (ClauseStatus.AT_RISK, ClauseStatus.BEHIND, ClauseStatus.BREACHED):
+        href = _tile_link(html, status)
+        assert href.endswith("#clauses")
+        listed = _follow(client, href).context["clause_list"]
+        assert len(listed) == board.clause_counts[status], status
+        assert {item.evaluation.status for item in listed} <= {status}
+    placements = _follow(client, _tile_link(html, "placements")).context["clause_list"]
+    assert placements and {item.evaluation.metric for item in placements} == {Metric.PLACEMENTS}
+    assert len(placements) == sum(
+        1 for item in board.evaluations if item.evaluation.metric == Metric.PLACEMENTS
+    )
+
+
+def test_active_contracts_figure_links_to_the_admin_list_with_as_many_contracts(
+    client, demo_manager
+):
+    district = Contract.objects.filter(status="active").first().district
+    page = client.get(reverse("dashboard:index"), {"district": district.pk})
+    board = page.context["board"]
+    response = _follow(client, _tile_link(page.content.decode(), "active"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == board.active_contracts > 0
+    assert {c.district_id for c in response.context["cl"].result_list} == {district.pk}
+
+
+def test_overdue_figure_links_to_a_list_of_the_overdue_reports(client, demo_manager):
+    page = client.get(reverse("dashboard:index"))
+    html = page.content.decode()
+    assert _tile_link(html, "overdue") == "#overdue"
+    section = html.split('id="overdue"', 1)[1].split("</section>", 1)[0]
+    board = page.context["board"]
+    assert board.overdue_reports > 0
+    assert section.count("/admin/contracts/contract/") == board.overdue_reports
+
+
+def test_district_and_contractor_bars_link_to_the_dashboard_filtered_by_them(client, demo_manager):
+    page = client.get(reverse("dashboard:index"))
+    html = page.content.decode()
+    board = page.context["board"]
+    name, count = board.by_district[0]
+    bar = re.search(rf'<a href="([^"]+)" class="chart-link" aria-label="{name}: {count}">', html)
+    filtered = _follow(client, unescape(bar.group(1))).context["board"]
+    assert dict(filtered.by_district) == {name: count}
+    top = board.rankings[0]
+    bar = re.search(rf'<a href="([^"]+)" class="chart-link" aria-label="{top.contractor}: ', html)
+    filtered = _follow(client, unescape(bar.group(1))).context["board"]
+    assert [r.contractor for r in filtered.rankings] == [top.contractor]
+    # The table beside each chart has the same links.
+    assert html.count(unescape(bar.group(1)).replace("&", "&amp;")) >= 2
+
+
+def test_target_group_bar_links_to_that_groups_rows_of_the_year(client, demo_manager):
+    page = client.get(reverse("dashboard:index"))
+    name, _count = page.context["board"].by_target_group[0]
+    bar = re.search(
+        rf'<a href="([^"]+)" class="chart-link" aria-label="{name}: ', page.content.decode()
+    )
+    response = _follow(client, unescape(bar.group(1)))
+    assert response.status_code == 200
+    rows = response.context["cl"].result_list
+    year = timezone.localdate().year
+    assert rows and all(row.target_group.name_sv == name for row in rows)
+    assert all(row.end_date >= date(year, 1, 1) for row in rows)
+
+
+def test_clause_and_alert_rows_link_to_their_contract(client, demo_manager):
+    page = client.get(reverse("dashboard:index"), {"status": "all"})
+    html = page.content.decode()
+    listed = page.context["clause_list"]
+    assert len(listed) == len(page.context["board"].evaluations)
+    clauses = html.split('id="clauses"', 1)[1].split("</section>", 1)[0]
+    for item in listed:
+        contract = reverse("admin:contracts_contract_change", args=[item.clause.contract_id])
+        assert f'<a href="{contract}">{item.clause.contract.reference}</a>' in clauses
+    alerts = html.split('id="alerts"', 1)[1].split("</section>", 1)[0]
+    for alert in page.context["board"].alerts:
+        assert f'<tr id="alert-{alert.pk}">' in alerts
+        assert reverse("admin:contracts_contract_change", args=[alert.contract_id]) in alerts
+
+
+def test_an_unknown_list_status_is_a_form_error_not_a_silent_list(client, manager, two_contracts):
+    client.force_login(manager)
+    page = client.get(reverse("dashboard:index"), {"status": "sideways"})
+    assert page.status_code == 200
+    assert "status" in page.context["form"].errors
+
+
+def test_the_history_chart_names_its_contract_and_clause(client, manager, two_contracts):
+    north, _south = two_contracts
+    compliance_run(as_of=date(2025, 6, 30))
+    clause = north.clauses.get()
+    client.force_login(manager)
+    page = client.get(reverse("dashboard:index"), {"year": 2025, "clause": clause.pk})
+    html = page.content.decode()
+    subject = html.split('class="chart-subject"', 1)[1].split("</p>", 1)[0]
+    assert "K-N" in subject and "K-S" not in subject
+    assert str(clause.get_metric_display()).capitalize() in subject
+    assert re.search(r"<title id=\"lt\d+\">[^<]*K-N", html)
+
+
+def test_placement_axis_ticks_are_whole_numbers(client, manager):
+    # A small clause: two placements at most, where a plain axis would step by 0.5.
+    contract = ContractFactory(reference="K-SMALL", start_date=date(2025, 1, 1))
+    clause = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(2))
+    _delivered(contract, participants=[("A", "youth")])
+    compliance_run(as_of=date(2025, 6, 30))
+    client.force_login(manager)
+    html = client.get(
+        reverse("dashboard:index"), {"year": 2025, "clause": clause.pk}
+    ).content.decode()
+    ticks = re.findall(r'data-tick="y">([^<]+)<', html)
+    assert ticks == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("highest", "whole", "expected"),
+    [
+        (2, True, [0, 1, 2]),
+        (0, True, [0, 1]),
+        (3, True, [0, 1, 2, 3]),
+        (7, True, [0, 2, 4, 6, 8]),
+        (130, True, [0, 50, 100, 150]),
+        (2, False, [0, 0.5, 1, 1.5, 2]),
+        (8.4, False, [0, 5, 10]),
+    ],
+)
+def test_axis_ticks_are_round_steps_from_zero(highest, whole, expected):
+    assert charts.axis_ticks(highest, whole=whole) == expected
+
+
+def test_acknowledging_returns_to_the_alert_list_with_the_same_filters(
+    client, manager, two_contracts
+):
+    north, _south = two_contracts
+    alert = Alert.objects.create(
+        kind=AlertKind.REPORT_OVERDUE, contract=north, period_start=date(2025, 4, 1)
+    )
+    client.force_login(manager)
+    back = f"{reverse('dashboard:index')}?year=2025&district={north.district_id}"
+    response = client.post(
+        reverse("dashboard:alert-ack", args=[alert.pk]), {"next": back + "#kpis"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == back + "#alerts"
+    page = client.get(back).content.decode()
+    assert 'id="alerts"' in page and f'id="alert-{alert.pk}"' not in page
