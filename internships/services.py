@@ -202,6 +202,7 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                     % {"status": current.get_status_display()}
                 )
         report.full_clean(exclude=["status"])
+        _check_own(user, report, _("Only the contractor's own users can write its reports."))
         audit.by(report, user)
         try:
             with transaction.atomic():

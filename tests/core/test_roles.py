@@ -58,3 +58,33 @@ def test_no_module_outside_core_roles_checks_roles_itself():
             if ROLE_CHECK.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_report_services_refuse_another_contractors_user():
+    from django.core.exceptions import PermissionDenied
+
+    from internships import services
+    from internships.choices import ReportStatus
+    from tests.factories import ContractFactory, ReportFactory
+
+    contract = ContractFactory()
+    stranger = ContractorUserFactory(username="annan-firma")
+    draft = ReportFactory(contract=contract)
+    approved = ReportFactory(
+        contract=contract,
+        period_start=contract.reporting_periods()[1].start,
+        period_end=contract.reporting_periods()[1].end,
+        status=ReportStatus.APPROVED,
+    )
+    calls = [
+        lambda: services.report_save(report=draft, rows=[], user=stranger),
+        lambda: services.report_submit(report=draft, user=stranger),
+        lambda: services.report_delete(report=draft, user=stranger),
+        lambda: services.report_correct(report=approved, user=stranger, reason="x"),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.DRAFT
+    assert not draft.__class__.objects.filter(corrects=approved).exists()
