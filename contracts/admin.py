@@ -1,13 +1,17 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.templatetags.ui import amount, forecast_text, status_badge
@@ -26,7 +30,19 @@ from .models import (
     milestone_errors,
 )
 from .selectors import evaluate_clauses
-from .services import alert_acknowledge
+from .services import AlertStateError, alert_acknowledge, alert_close
+from .templatetags.alerts import closable_by
+
+
+class AlertCloseForm(forms.Form):
+    """Why an officer closes a clause breached alert."""
+
+    comment = forms.CharField(
+        label=_("Why is the alert closed?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
 
 BADGES = {"all": ["core/badges.css"]}
 
@@ -372,12 +388,59 @@ class AlertAdmin(SimpleHistoryAdmin):
         "acknowledged_by",
         "acknowledged_at",
         "resolved_at",
+        "closed_by",
+        "close_comment",
     ]
     inlines = [AlertNotificationInline]
     actions = ["acknowledge"]
+    change_form_template = "admin/contracts/alert/change_form.html"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_urls(self):
+        close = self.admin_site.admin_view(self.close_view)
+        return [
+            path("<int:alert_id>/close/", close, name="contracts_alert_close"),
+            *super().get_urls(),
+        ]
+
+    def close_view(self, request, alert_id: int):
+        """Close a clause breached alert with a comment, through ``services.alert_close``."""
+        alert = get_object_or_404(Alert.objects.select_related("contract", "clause"), pk=alert_id)
+        if not self.has_view_permission(request, alert):
+            raise PermissionDenied
+        form = AlertCloseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                alert_close(alert=alert, user=request.user, comment=form.cleaned_data["comment"])
+            except ValidationError as error:
+                for problems in error.message_dict.values():
+                    form.add_error("comment", problems)
+            except AlertStateError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+                return redirect("admin:contracts_alert_change", alert.pk)
+            else:
+                self.message_user(request, gettext("The alert is closed."))
+                return redirect("admin:contracts_alert_change", alert.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Close alert: %(alert)s") % {"alert": alert},
+            "opts": self.model._meta,
+            "original": alert,
+            "alert": alert,
+            "form": form,
+            "closable": closable_by(alert, request.user),
+        }
+        return TemplateResponse(request, "admin/contracts/alert/close.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        alert = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "closable": alert is not None and closable_by(alert, request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description=_("Acknowledge the selected alerts"), permissions=["view"])
     def acknowledge(self, request, queryset) -> None:

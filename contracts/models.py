@@ -370,6 +370,16 @@ class Alert(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Set when an officer closes a clause_breached alert (``services.alert_close``).
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    close_comment = models.TextField(_("comment on closing"), blank=True)
     history = HistoricalRecords()
 
     class Meta:

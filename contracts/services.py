@@ -1,5 +1,8 @@
 """Writes of the contracts app: compliance runs, snapshots, alerts and their e-mail digests.
 
+Every service owns its transaction (callers need no wrapper); who may do what is asked of
+``core.roles`` only.
+
 Everything here is idempotent: running a job twice, or on two workers at once, leaves the same
 state and sends no e-mail twice (DESIGN.md §6).
 """
@@ -13,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.models import language_of
-from core.roles import MANAGERS, OFFICERS
+from core.roles import MANAGERS, is_officer, members_of, sees_everything
 from procurement.models import ContractorMembership
 
 from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
@@ -167,7 +169,6 @@ def alerts_sync(
 
 def _recipients_by_contract(contract_ids: set[int]) -> tuple[dict, dict]:
     """Staff and contractor recipients of each contract, in four queries."""
-    User = get_user_model()
     staff: dict[int, set[int]] = defaultdict(set)
     with_managers: set[int] = set()
     for contract_id, user_id in Contract.managers.through.objects.filter(
@@ -175,9 +176,7 @@ def _recipients_by_contract(contract_ids: set[int]) -> tuple[dict, dict]:
     ).values_list("contract_id", "user_id"):
         staff[contract_id].add(user_id)
         with_managers.add(contract_id)
-    all_managers = set(
-        User.objects.filter(groups__name=MANAGERS, is_active=True).values_list("id", flat=True)
-    )
+    all_managers = set(members_of(MANAGERS).values_list("id", flat=True))
     for contract_id, officer_id in Contract.objects.filter(id__in=contract_ids).values_list(
         "id", "procurement__officer_id"
     ):
@@ -259,9 +258,13 @@ def requested_evaluations_run(*, as_of: date, contract_ids: list[int] | None = N
     return result
 
 
+class AlertStateError(ValueError):
+    """The alert's kind or state does not allow this (the API answers 409)."""
+
+
 def alert_acknowledge(*, alert: Alert, user) -> Alert:
     """A manager or officer has seen the alert. Resolved alerts cannot be acknowledged."""
-    if not (user.is_superuser or user.groups.filter(name__in=[MANAGERS, OFFICERS]).exists()):
+    if not sees_everything(user):
         raise PermissionDenied(_("Only managers and officers can acknowledge alerts."))
     # Locked and saved (not a bare UPDATE) so that the audit trail records who acknowledged it.
     with transaction.atomic():
@@ -275,20 +278,39 @@ def alert_acknowledge(*, alert: Alert, user) -> Alert:
             )
     alert.refresh_from_db()
     if alert.state == AlertState.RESOLVED:
-        raise ValueError(_("A resolved alert cannot be acknowledged."))
+        raise AlertStateError(_("A resolved alert cannot be acknowledged."))
     return alert
 
 
-def alert_close(*, alert: Alert, user) -> Alert:
-    """An officer closes an alert (the only way a ``clause_breached`` alert ends)."""
-    if not (user.is_superuser or user.groups.filter(name=OFFICERS).exists()):
-        raise PermissionDenied(_("Only officers can close alerts."))
+def alert_close(*, alert: Alert, user, comment: str) -> Alert:
+    """An officer closes a ``clause_breached`` alert, saying why (DESIGN.md §6).
+
+    A breached clause stays breached, so the compliance run never resolves this alert: an
+    officer decides it has been dealt with (a penalty charged, a deficiency case settled). The
+    alert records who closed it, when (``resolved_at``) and the comment. Other kinds resolve
+    themselves when their condition clears.
+    """
+    if not is_officer(user):
+        raise PermissionDenied(_("Only procurement officers can close alerts."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say why the alert is closed.")})
     with transaction.atomic():
         current = Alert.objects.select_for_update().get(pk=alert.pk)
-        if current.state != AlertState.RESOLVED:
-            current.state = AlertState.RESOLVED
-            current.resolved_at = timezone.now()
-            audit.by(current, user).save(update_fields=["state", "resolved_at"])
+        if current.kind != AlertKind.CLAUSE_BREACHED:
+            raise AlertStateError(
+                _("Only a clause breached alert is closed by hand; this one is %(kind)s.")
+                % {"kind": current.get_kind_display()}
+            )
+        if current.state == AlertState.RESOLVED:
+            raise AlertStateError(_("This alert is already closed."))
+        current.state = AlertState.RESOLVED
+        current.resolved_at = timezone.now()
+        current.closed_by = user
+        current.close_comment = comment
+        audit.by(current, user).save(
+            update_fields=["state", "resolved_at", "closed_by", "close_comment"]
+        )
     alert.refresh_from_db()
     return alert
 
@@ -303,7 +325,13 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     token = uuid.uuid4().hex
-    AlertNotification.objects.filter(sent_at__isnull=True).filter(
+    # An alert resolved before its digest went out is news no longer: its unsent rows are never
+    # claimed (they stay unsent, as a record that no e-mail told of it). The alert's state is
+    # asked in a subquery on ``alert_id``, not through a join: a join would make Django move
+    # every condition into a subquery, and PostgreSQL would then not re-check ``sent_at`` and
+    # ``claimed_at`` under the row lock, letting two workers claim the same rows.
+    unresolved = Alert.objects.exclude(state=AlertState.RESOLVED).values("id")
+    AlertNotification.objects.filter(sent_at__isnull=True, alert_id__in=unresolved).filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
     ).update(claimed_by=token, claimed_at=now)
     claimed = (
@@ -318,8 +346,18 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
         .order_by("recipient_id", "alert__contract__reference", "alert_id")
     )
     by_recipient: dict[int, list[AlertNotification]] = defaultdict(list)
+    resolved_meanwhile = []
+    # The alerts' states are read here, after the claim and just before sending: an alert
+    # resolved since the claim is left out too, and its claim released.
     for notification in claimed:
-        by_recipient[notification.recipient_id].append(notification)
+        if notification.alert.state == AlertState.RESOLVED:
+            resolved_meanwhile.append(notification.id)
+        else:
+            by_recipient[notification.recipient_id].append(notification)
+    if resolved_meanwhile:
+        AlertNotification.objects.filter(id__in=resolved_meanwhile).update(
+            claimed_by="", claimed_at=None
+        )
     sent = 0
     failures = []
     for notifications in by_recipient.values():

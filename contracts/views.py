@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +28,8 @@ from .choices import AlertState, ClauseStatus, Metric
 from .compliance import forecast_short
 from .forms import ALL, DashboardFilterForm
 from .selectors import alert_list, contract_list
-from .services import alert_acknowledge
+from .services import AlertStateError, alert_acknowledge
+from .services import alert_close as alert_close_service
 
 ATTENTION = (ClauseStatus.BREACHED, ClauseStatus.BEHIND, ClauseStatus.AT_RISK)
 #: Where acknowledging an alert returns to on the dashboard: its list, not the top of the page.
@@ -256,6 +257,26 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("dashboard:index")
     return redirect(f"{target}#{ALERTS_ANCHOR}")
+
+
+@staff_required
+@require_POST
+def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Close a clause breached alert with the officer's comment, then go back."""
+    alert = get_object_or_404(alert_list(user=request.user), pk=alert_id)
+    try:
+        alert_close_service(alert=alert, user=request.user, comment=request.POST.get("comment", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except AlertStateError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The alert is closed."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("dashboard:index")
+    return redirect(target)
 
 
 def _report_year(year: int) -> int:

@@ -54,3 +54,32 @@ def contractor_id_of(user) -> int | None:
     """The contractor a contractor user reports for, or None."""
     membership = getattr(user, "contractor_membership", None) if user.is_authenticated else None
     return membership.contractor_id if membership else None
+
+
+def is_contractor_user(user) -> bool:
+    """A user who reports for a contractor (has a contractor membership)."""
+    return contractor_id_of(user) is not None
+
+
+def is_contractor_user_of(user, contractor_id: int) -> bool:
+    """A user of exactly this contractor."""
+    return contractor_id is not None and contractor_id_of(user) == contractor_id
+
+
+def acts_for_contractor(user, contractor_id: int) -> bool:
+    """May write that contractor's reports: its own users, and superusers (DESIGN.md §8)."""
+    return user.is_authenticated and (
+        user.is_superuser or is_contractor_user_of(user, contractor_id)
+    )
+
+
+def writes_reports(user) -> bool:
+    """May use the portal and write reports at all: contractor users and superusers."""
+    return user.is_authenticated and (user.is_superuser or is_contractor_user(user))
+
+
+def members_of(role: str):
+    """The active users of a group role (``officers`` or ``managers``), as a queryset."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(groups__name=role, is_active=True)

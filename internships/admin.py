@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,7 +17,7 @@ from . import services
 from .choices import ReportStatus
 from .forms import ReviewForm
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
-from .selectors import report_effect, report_versions
+from .selectors import report_effect, report_next_to_review, report_versions
 
 
 class RowFormSet(BaseInlineFormSet):
@@ -41,11 +41,42 @@ class RowFormSet(BaseInlineFormSet):
                 forms[index].add_error(field, message)
 
 
+#: Statuses whose rows may still be typed in the admin (like the portal and the API).
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
+
+#: Set only by the services (submit, approve, reject, correct): never typed in a form, or the
+#: superseding, the re-evaluation and the reviewer's stamp would be skipped.
+WORKFLOW_FIELDS = [
+    "status",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "corrects",
+    "correction_reason",
+]
+
+
+def _editable(report: PlacementReport | None) -> bool:
+    return report is None or report.status in EDITABLE
+
+
 class PlacementRowInline(admin.TabularInline):
     model = PlacementRow
     formset = RowFormSet
     extra = 0
     autocomplete_fields = ["target_group"]
+
+    # A report sent for review (or decided) keeps its rows: a change goes through a correction.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return _editable(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(PlacementReport)
@@ -63,8 +94,9 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
     search_fields = ["contract__reference", "contract__title"]
     autocomplete_fields = ["contract"]
     date_hierarchy = "period_start"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [*WORKFLOW_FIELDS, "created_at", "updated_at"]
     inlines = [PlacementRowInline]
+    actions = ["delete_drafts"]
 
     class Media:
         css = {"all": ["core/badges.css"]}
@@ -81,6 +113,57 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             reverse("admin:internships_placementreport_review", args=[report.pk]),
             label,
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        if _editable(obj):
+            return self.readonly_fields
+        return ["contract", "period_start", "period_end", *self.readonly_fields]
+
+    def get_actions(self, request):
+        # Django's bulk delete removes any report with a bare queryset delete: replaced by one
+        # that deletes drafts only, each through the service.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status != ReportStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj: PlacementReport) -> None:
+        services.report_delete(report=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for report in queryset:
+            services.report_delete(report=report, user=request.user)
+
+    @admin.action(description=_("Delete the selected drafts"), permissions=["delete"])
+    def delete_drafts(self, request, queryset) -> None:
+        done = refused = 0
+        for report in queryset.select_related("contract"):
+            try:
+                services.report_delete(report=report, user=request.user)
+            except (services.TransitionError, PermissionDenied):
+                refused += 1
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d draft deleted.", "%(count)d drafts deleted.", done)
+            % {"count": done},
+        )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report was kept: only drafts can be deleted.",
+                    "%(count)d reports were kept: only drafts can be deleted.",
+                    refused,
+                )
+                % {"count": refused},
+                level=messages.WARNING,
+            )
 
     def get_urls(self):
         review = self.admin_site.admin_view(self.review_view)
@@ -141,6 +224,11 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             "form": form,
             "can_review": report.status == ReportStatus.SUBMITTED
             and self.has_change_permission(request, report),
+            # Once this one is decided, the officer goes on to the report waiting longest.
+            "reviewed": report.status != ReportStatus.SUBMITTED,
+            "next_report": report_next_to_review(after=report)
+            if report.status != ReportStatus.SUBMITTED
+            else None,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/internships/placementreport/review.html", context)

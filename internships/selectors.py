@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from contracts.compliance import Evaluation
 from contracts.models import Contract
@@ -31,6 +31,34 @@ def report_list(*, user) -> QuerySet[PlacementReport]:
         )
         .order_by("contract__reference", "period_start", "id")
     )
+
+
+def reports_to_fix(*, user) -> QuerySet[PlacementReport]:
+    """Rejected reports (and rejected corrections) the contractor has not yet acted on: no later
+    version of that contract and period exists. Oldest first, with the officer's comment."""
+    later = PlacementReport.objects.filter(
+        contract_id=OuterRef("contract_id"),
+        period_start=OuterRef("period_start"),
+        pk__gt=OuterRef("pk"),
+    )
+    return (
+        PlacementReport.objects.filter(
+            contract__in=contract_list(user=user).values("id"), status=ReportStatus.REJECTED
+        )
+        .filter(~Exists(later))
+        .select_related("contract", "reviewed_by")
+        .order_by("period_start", "contract__reference", "id")
+    )
+
+
+def report_next_to_review(*, after: PlacementReport | None = None) -> PlacementReport | None:
+    """The submitted report that has waited longest for review (other than ``after``)."""
+    waiting = PlacementReport.objects.filter(status=ReportStatus.SUBMITTED).select_related(
+        "contract"
+    )
+    if after is not None:
+        waiting = waiting.exclude(pk=after.pk)
+    return waiting.order_by("submitted_at", "id").first()
 
 
 @dataclass(frozen=True)

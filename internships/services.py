@@ -1,5 +1,9 @@
 """Writes of the internships app: report transitions (DESIGN.md §3, §8).
 
+Every service here owns its transaction (``transaction.atomic()`` inside it): a caller (portal
+view, API, admin, import) needs no wrapper, and a row lock (``select_for_update``) is always taken
+inside one, as PostgreSQL requires. Who may do what is asked of ``core.roles`` only.
+
 Each transition locks the report, checks that it is legal, and marks the contract for
 re-evaluation in the same transaction; after commit it asks a worker to re-evaluate at once. If
 the broker is unreachable the submission still succeeds: the mark stays, and the periodic
@@ -11,14 +15,20 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contracts.services import contract_evaluation_request
 from core import audit
-from core.roles import OFFICERS
+from core.models import language_of
+from core.roles import acts_for_contractor, is_officer
 
 from .choices import ReportStatus
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
@@ -48,16 +58,9 @@ def _after_transition(report: PlacementReport) -> None:
     transaction.on_commit(partial(_enqueue_evaluation, report.contract_id), robust=True)
 
 
-def _is_officer(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=OFFICERS).exists()
-
-
 def _check_own(user, report: PlacementReport, message: str) -> None:
     """Only the contractor's own users (and superusers) may act on its reports."""
-    membership = getattr(user, "contractor_membership", None)
-    if not user.is_superuser and (
-        membership is None or membership.contractor_id != report.contract.contractor_id
-    ):
+    if not acts_for_contractor(user, report.contract.contractor_id):
         raise PermissionDenied(message)
 
 
@@ -102,7 +105,7 @@ def report_submit(*, report: PlacementReport, user) -> PlacementReport:
 def _review(*, report: PlacementReport, user, status: str, comment: str) -> PlacementReport:
     with transaction.atomic():
         report = _locked(report)
-        if not _is_officer(user):
+        if not is_officer(user):
             raise PermissionDenied(_("Only procurement officers can review reports."))
         if report.status != ReportStatus.SUBMITTED:
             raise TransitionError(
@@ -132,10 +135,56 @@ def report_approve(*, report: PlacementReport, user, comment: str = "") -> Place
 
 
 def report_reject(*, report: PlacementReport, user, comment: str) -> PlacementReport:
-    """An officer rejects a submitted report; the comment tells the contractor what to fix."""
+    """An officer rejects a submitted report; the comment tells the contractor what to fix.
+
+    The contractor's users are told by e-mail once the rejection is committed (see
+    ``_rejection_mails_send``); a failing mail server never undoes the rejection.
+    """
     if not (comment or "").strip():
         raise ValidationError({"review_comment": _("Say why the report is rejected.")})
-    return _review(report=report, user=user, status=ReportStatus.REJECTED, comment=comment.strip())
+    with transaction.atomic():
+        report = _review(
+            report=report, user=user, status=ReportStatus.REJECTED, comment=comment.strip()
+        )
+        transaction.on_commit(partial(_rejection_mails_send, report.pk), robust=True)
+    return report
+
+
+def _rejection_mails_send(report_id: int) -> int:
+    """E-mail each active user of the report's contractor that it was rejected, with the
+    officer's comment and a link, each in their own language. Returns the number sent; a
+    failure is logged, never raised (the rejection stands and shows on the portal's home page).
+    """
+    report = PlacementReport.objects.select_related("contract").get(pk=report_id)
+    recipients = (
+        get_user_model()
+        .objects.filter(
+            contractor_membership__contractor_id=report.contract.contractor_id, is_active=True
+        )
+        .exclude(email="")
+        .select_related("profile")
+        .order_by("id")
+    )
+    site_url = settings.SITE_URL.rstrip("/")
+    sent = 0
+    for recipient in recipients:
+        try:
+            with translation.override(language_of(recipient)):
+                context = {
+                    "recipient": recipient,
+                    "report": report,
+                    "url": site_url + reverse("portal:report", args=[report.pk]),
+                }
+                subject = render_to_string("internships/email/report_rejected_subject.txt", context)
+                text = render_to_string("internships/email/report_rejected.txt", context)
+            send_mail(" ".join(subject.split()), text, None, [recipient.email])
+        except Exception:
+            logger.exception(
+                "Could not e-mail user %s that report %s was rejected.", recipient.pk, report_id
+            )
+        else:
+            sent += 1
+    return sent
 
 
 def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> PlacementReport:
@@ -153,6 +202,7 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                     % {"status": current.get_status_display()}
                 )
         report.full_clean(exclude=["status"])
+        _check_own(user, report, _("Only the contractor's own users can write its reports."))
         audit.by(report, user)
         try:
             with transaction.atomic():
@@ -217,11 +267,17 @@ def report_correct(*, report: PlacementReport, user, reason: str) -> PlacementRe
 
 
 def report_delete(*, report: PlacementReport, user) -> None:
-    """A contractor discards a draft; anything sent for review is kept."""
-    current = _locked(report)
-    if current.status != ReportStatus.DRAFT:
-        raise TransitionError(
-            _("Only a draft can be deleted; this one is %(status)s.")
-            % {"status": current.get_status_display()}
-        )
-    audit.by(current, user).delete()
+    """A contractor (or an officer, in the admin) discards a draft; anything sent for review is
+    kept."""
+    # The lock and the delete in one transaction: on PostgreSQL a lock outside one is an error
+    # (the portal called this without a wrapper), and the status checked is the one deleted.
+    with transaction.atomic():
+        current = _locked(report)
+        if not (is_officer(user) or acts_for_contractor(user, current.contract.contractor_id)):
+            raise PermissionDenied(_("Only the contractor's own users can delete its reports."))
+        if current.status != ReportStatus.DRAFT:
+            raise TransitionError(
+                _("Only a draft can be deleted; this one is %(status)s.")
+                % {"status": current.get_status_display()}
+            )
+        audit.by(current, user).delete()

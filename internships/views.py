@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from contracts.overview import contract_overviews
 from contracts.selectors import contract_list
-from core.roles import contractor_id_of
+from core.roles import writes_reports
 
 from . import importing, services
 from .choices import ReportStatus
@@ -42,7 +42,7 @@ from .forms import (
     row_initial,
 )
 from .models import PlacementReport
-from .selectors import report_list, report_versions
+from .selectors import report_list, report_versions, reports_to_fix
 
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
 
@@ -53,7 +53,7 @@ def contractor_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if contractor_id_of(request.user) is None and not request.user.is_superuser:
+        if not writes_reports(request.user):
             raise PermissionDenied(_("The portal is for contractor users."))
         return view(request, *args, **kwargs)
 
@@ -89,7 +89,12 @@ def index(request: HttpRequest) -> HttpResponse:
     overviews = contract_overviews(contract_list(user=request.user), as_of=timezone.localdate())
     due = [(overview.contract, entry) for overview in overviews for entry in overview.open_periods]
     due.sort(key=lambda item: item[1].due_date)
-    return render(request, "portal/index.html", {"overviews": overviews, "due": due})
+    rejected = list(reports_to_fix(user=request.user))
+    return render(
+        request,
+        "portal/index.html",
+        {"overviews": overviews, "due": due, "rejected": rejected},
+    )
 
 
 @contractor_required

@@ -207,8 +207,18 @@ class AlertSerializer(serializers.ModelSerializer):
             "acknowledged_by",
             "acknowledged_at",
             "resolved_at",
+            "closed_by",
+            "close_comment",
         ]
         read_only_fields = fields
+
+
+class AlertCloseSerializer(serializers.Serializer):
+    """The body of ``POST alerts/{id}/close/``: why the officer closes the alert."""
+
+    comment = serializers.CharField(
+        max_length=2000, help_text=_("Why the alert is closed (required).")
+    )
 
 
 #: The tables of the annual report, as ``AnnualReport.tables()`` names them.

@@ -20,6 +20,7 @@ from core import audit
 from core.api.permissions import OfficerWritesOthersRead, StaffOnly
 
 from .serializers import (
+    AlertCloseSerializer,
     AlertSerializer,
     AnnualQuerySerializer,
     AnnualReportSerializer,
@@ -258,7 +259,8 @@ class OCDSContractViewSet(viewsets.GenericViewSet):
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Alerts (DESIGN.md §6). Managers and officers acknowledge them."""
+    """Alerts (DESIGN.md §6). Managers and officers acknowledge them; officers close a
+    ``clause_breached`` alert, with a comment."""
 
     serializer_class = AlertSerializer
     filterset_fields = ["kind", "state", "contract", "clause"]
@@ -273,7 +275,34 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Record that the caller has seen the alert."""
         try:
             alert = services.alert_acknowledge(alert=self.get_object(), user=request.user)
-        except ValueError as error:
+        except services.AlertStateError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(
+        request=AlertCloseSerializer,
+        responses={
+            200: AlertSerializer,
+            409: OpenApiResponse(
+                description="The alert is not a clause breached alert, or is already closed."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[OfficerWritesOthersRead])
+    def close(self, request, pk=None):
+        """Close a ``clause_breached`` alert (officers), saying why in ``comment`` (required).
+
+        The alert becomes ``resolved`` and records who closed it, when (``resolved_at``) and the
+        comment. Other kinds of alert resolve themselves when their condition clears: 409.
+        """
+        alert = self.get_object()
+        body = AlertCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = services.alert_close(
+                alert=alert, user=request.user, comment=body.validated_data["comment"]
+            )
+        except services.AlertStateError as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(AlertSerializer(alert).data)
 

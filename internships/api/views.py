@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 
 from core import audit
 from core.api.throttling import ImportRateThrottle, WriteRateThrottle
-from core.roles import contractor_id_of, is_officer
+from core.roles import is_officer, writes_reports
 from internships import importing, selectors, services
 
 from .serializers import (
@@ -36,7 +35,7 @@ class ReportPermission(permissions.BasePermission):
             return True
         if view.action in ("approve", "reject"):
             return is_officer(user)
-        return user.is_superuser or contractor_id_of(user) is not None
+        return writes_reports(user)
 
 
 class ReportViewSet(viewsets.ModelViewSet):
@@ -83,8 +82,7 @@ class ReportViewSet(viewsets.ModelViewSet):
         self._save(serializer, serializer.instance)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            services.report_delete(report=instance, user=self.request.user)
+        services.report_delete(report=instance, user=self.request.user)
 
     def _respond(self, report, status_code: int = status.HTTP_200_OK):
         return Response(

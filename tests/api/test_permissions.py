@@ -478,6 +478,12 @@ RULES: dict[str, Rule] = {
     "POST alerts/{id}/acknowledge/": Rule(
         acknowledgers, _detail("alerts", lambda s: s.alert, "acknowledge/")
     ),
+    # Officers close clause_breached alerts only; each side's alert is a report_overdue one, so
+    # an officer gets 409 (and changes nothing), the others are refused by role first.
+    "POST alerts/{id}/close/": Rule(
+        officers_write(409),
+        lambda w, s: Call(f"alerts/{s.alert.pk}/close/", {"comment": "Vite debiterat."}),
+    ),
     # --- compliance and exports
     "GET compliance/": Rule(
         everyone(200),

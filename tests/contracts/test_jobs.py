@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from contracts.choices import AlertKind, AlertState, ClauseStatus, Metric
 from contracts.models import Alert, AlertNotification, ClauseMilestone, ClauseSnapshot, Contract
 from contracts.services import (
     CLAIM_TIMEOUT,
+    AlertStateError,
     alert_acknowledge,
     alert_close,
     alert_digests_send,
@@ -141,8 +143,74 @@ def test_breached_clause_alert_stays_until_an_officer_closes_it(world, officer):
     compliance_run(as_of=date(2026, 1, 16))
     assert _open(AlertKind.CLAUSE_BREACHED) == [alert]
 
-    alert_close(alert=alert, user=officer)
+    alert_close(alert=alert, user=officer, comment="Vite debiterat enligt avtalet.")
     assert _open(AlertKind.CLAUSE_BREACHED) == []
+    alert.refresh_from_db()
+    assert alert.state == AlertState.RESOLVED and alert.resolved_at is not None
+    assert alert.closed_by == officer
+    assert alert.close_comment == "Vite debiterat enligt avtalet."
+    compliance_run(as_of=date(2026, 1, 17))  # met now: the breach is not raised again
+    assert _open(AlertKind.CLAUSE_BREACHED) == []
+
+
+def test_closing_an_alert_needs_an_officer_a_comment_and_an_open_breach(world, officer, manager):
+    compliance_run(as_of=date(2026, 1, 15))
+    (breached,) = _open(AlertKind.CLAUSE_BREACHED)
+    (overdue, *_rest) = _open(AlertKind.REPORT_OVERDUE)
+
+    def state(alert):
+        alert.refresh_from_db()
+        return (alert.state, alert.closed_by_id, alert.close_comment, alert.resolved_at)
+
+    before = state(breached)
+    with pytest.raises(PermissionDenied):
+        alert_close(alert=breached, user=manager, comment="Ok")
+    with pytest.raises(PermissionDenied):
+        alert_close(alert=breached, user=world["contractor_user"], comment="Ok")
+    with pytest.raises(ValidationError) as blank:
+        alert_close(alert=breached, user=officer, comment="   ")
+    assert "comment" in blank.value.message_dict
+    assert state(breached) == before
+
+    overdue_before = state(overdue)
+    with pytest.raises(AlertStateError):
+        alert_close(alert=overdue, user=officer, comment="Not mine to close")
+    assert state(overdue) == overdue_before
+
+    alert_close(alert=breached, user=officer, comment="Vite debiterat.")
+    closed = state(breached)
+    with pytest.raises(AlertStateError):
+        alert_close(alert=breached, user=officer, comment="Again")
+    assert state(breached) == closed
+
+
+def test_a_digest_leaves_out_an_alert_resolved_before_it_was_sent(world, officer):
+    Profile.objects.create(user=officer, language="en")
+    compliance_run(as_of=date(2024, 4, 11))  # Q1 overdue, and the clause behind
+    assert {a.kind for a in Alert.objects.all()} == {
+        AlertKind.REPORT_OVERDUE,
+        AlertKind.CLAUSE_BEHIND,
+    }
+    # The report arrives before the digest goes out: the overdue alert resolves.
+    ReportFactory(contract=world["contract"], status=ReportStatus.SUBMITTED)
+    compliance_run(as_of=date(2024, 4, 12))
+    overdue = Alert.objects.get(kind=AlertKind.REPORT_OVERDUE)
+    assert overdue.state == AlertState.RESOLVED
+
+    sent = alert_digests_send()
+
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert officer.email in by_recipient
+    assert "Clause behind" in by_recipient[officer.email].body
+    assert "Report overdue" not in by_recipient[officer.email].body
+    assert "1 new alert" in by_recipient[officer.email].subject
+    # The contractor's user heard only of the overdue report: no e-mail at all.
+    assert "bygg-anna@example.se" not in by_recipient
+    assert sent == len(mail.outbox) == 2  # the officer and the manager
+    # Its rows stay unsent, a record that no e-mail told of it; later runs leave them alone.
+    assert overdue.notifications.filter(sent_at__isnull=True).count() == 3
+    assert alert_digests_send() == 0
+    assert not overdue.notifications.exclude(claimed_by="").exists()
 
 
 def test_overdue_and_due_soon_periods_raise_alerts_that_a_report_clears(world):

@@ -15,6 +15,7 @@ from contracts.choices import ClauseStatus, Metric
 from contracts.models import Contract
 from contracts.services import compliance_run
 from internships.choices import ReportStatus
+from internships.models import PlacementReport
 from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,71 @@ def test_staff_without_a_role_gets_no_links_to_pages_it_cannot_open(client):
     client.force_login(UserFactory(username="staff-only", is_staff=True))
     page = client.get(reverse("admin:index")).content.decode()
     assert reverse("work-queue") not in page and reverse("dashboard:index") not in page
+
+
+def test_bulk_delete_removes_only_drafts_and_says_what_was_kept(client, staff_officer):
+    contract = ContractFactory()
+    periods = contract.reporting_periods()
+    draft = ReportFactory(contract=contract)
+    RowFactory(report=draft)
+    sent = ReportFactory(
+        contract=contract,
+        period_start=periods[1].start,
+        period_end=periods[1].end,
+        status=ReportStatus.APPROVED,
+    )
+    client.force_login(staff_officer)
+    url = reverse("admin:internships_placementreport_changelist")
+    listing = client.get(url)
+    actions = dict(listing.context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in actions and "delete_drafts" in actions
+
+    response = client.post(
+        url,
+        {"action": "delete_drafts", "_selected_action": [draft.pk, sent.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert list(PlacementReport.objects.values_list("pk", flat=True)) == [sent.pk]
+    shown = [str(message) for message in response.context["messages"]]
+    assert "1 draft deleted." in shown
+    assert "1 report was kept: only drafts can be deleted." in shown
+
+
+def test_a_sent_report_and_its_rows_are_read_only_in_the_admin(client, staff_officer):
+    report = _submitted(ContractFactory(), people=1)
+    row = report.rows.get()
+    client.force_login(staff_officer)
+    url = reverse("admin:internships_placementreport_change", args=[report.pk])
+
+    page = client.get(url)
+
+    assert not page.context["adminform"].form.fields  # every field read-only
+    (inline,) = page.context["inline_admin_formsets"]
+    assert not inline.has_change_permission and not inline.has_add_permission
+    client.post(url, {"period_start": "2030-01-01", "status": "draft"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED and report.rows.get() == row
+
+
+def test_after_a_decision_the_review_page_offers_the_report_waiting_longest(client, staff_officer):
+    from django.utils import timezone
+
+    reports = [_submitted(ContractFactory()) for _ in range(3)]
+    now = timezone.now()
+    for age, report in zip((1, 3, 2), reports, strict=True):  # the second has waited longest
+        PlacementReport.objects.filter(pk=report.pk).update(
+            submitted_at=now - timezone.timedelta(days=age)
+        )
+    client.force_login(staff_officer)
+    url = reverse("admin:internships_placementreport_review", args=[reports[0].pk])
+
+    before = client.get(url)
+    assert before.context["next_report"] is None  # offered only once this one is decided
+    page = client.post(url, {"approve": "1", "comment": ""}, follow=True)
+
+    assert page.context["next_report"] == reports[1]
+    assert reverse("admin:internships_placementreport_review", args=[reports[1].pk]) in (
+        page.content.decode()
+    )
