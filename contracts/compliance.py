@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from contracts.choices import ClauseStatus, Forecast, Metric
-from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES
+from internships.counting import REPORTED, VERIFIED, Measure
 
 DAYS_PER_WEEK = 7
 
@@ -54,7 +54,9 @@ class ClauseTerms:
 
 @dataclass(frozen=True)
 class RowFact:
-    """One placement row together with the current status of the report it belongs to."""
+    """One placement row together with the current status of the report it belongs to, and
+    whether that report is a correction (which counts only once approved:
+    :mod:`internships.counting`)."""
 
     participant_ref: str
     target_group: str
@@ -62,6 +64,7 @@ class RowFact:
     end_date: date
     hours: Decimal
     report_status: str
+    is_correction: bool = False
 
     def __post_init__(self) -> None:
         # Same reason as in ClauseTerms: a reversed row would have zero or negative length.
@@ -115,14 +118,14 @@ def _counts_for_group(terms: ClauseTerms, row: RowFact) -> bool:
 
 
 def metric_total(
-    terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, statuses: frozenset[str]
+    terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, measure: Measure
 ) -> Fraction:
     """Return the exact amount of the clause's metric delivered inside the window.
 
-    Only rows whose report status is in ``statuses`` count: pass ``COUNTED_STATUSES`` for
-    *reported* and ``VERIFIED_STATUSES`` for *verified*. A row only partly inside the window
-    counts pro rata by days, so a placement that started before the clause or runs past the due
-    date contributes only its days inside the window.
+    Only rows whose report counts for ``measure`` count: pass ``REPORTED`` for *reported* and
+    ``VERIFIED`` for *verified* (:mod:`internships.counting`, the rule the SQL totals use too).
+    A row only partly inside the window counts pro rata by days, so a placement that started
+    before the clause or runs past the due date contributes only its days inside the window.
     """
     if terms.metric not in Metric.values:
         raise ValueError(f"Unknown metric: {terms.metric!r}")
@@ -133,7 +136,9 @@ def metric_total(
     weeks_by_participant: defaultdict[str, Fraction] = defaultdict(Fraction)
     hours = Fraction(0)
     for row in rows:
-        if row.report_status not in statuses or not _counts_for_group(terms, row):
+        if not measure.counts(row.report_status, row.is_correction) or not _counts_for_group(
+            terms, row
+        ):
             continue
         days = overlap_days(row.start_date, row.end_date, *window)
         weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
@@ -307,8 +312,8 @@ def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) ->
     rows = tuple(rows)  # read twice below; a generator would be empty the second time
     return evaluate_totals(
         terms,
-        reported=metric_total(terms, rows, as_of, COUNTED_STATUSES),
-        verified=metric_total(terms, rows, as_of, VERIFIED_STATUSES),
+        reported=metric_total(terms, rows, as_of, REPORTED),
+        verified=metric_total(terms, rows, as_of, VERIFIED),
         as_of=as_of,
     )
 

@@ -13,6 +13,7 @@ from contracts.models import Contract
 from contracts.selectors import contract_list
 
 from .choices import ReportStatus
+from .counting import statuses_on_approval
 from .models import PlacementReport, PlacementRow
 
 
@@ -56,14 +57,10 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
 
     contracts = Contract.objects.filter(pk=report.contract_id)
 
-    def evaluate_as(status: str) -> dict[int, Evaluation]:
+    def evaluate_as(statuses: dict[int, str]) -> dict[int, Evaluation]:
         with transaction.atomic():
-            PlacementReport.objects.filter(pk=report.pk).update(status=status)
-            if status == ReportStatus.APPROVED and report.corrects_id:
-                # Approving a correction supersedes the version it corrects.
-                PlacementReport.objects.filter(pk=report.corrects_id).update(
-                    status=ReportStatus.SUPERSEDED
-                )
+            for report_id, status in statuses.items():
+                PlacementReport.objects.filter(pk=report_id).update(status=status)
             evaluations = {
                 item.clause.id: item.evaluation
                 for item in evaluate_clauses(as_of=as_of, contracts=contracts)
@@ -71,8 +68,9 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
             transaction.set_rollback(True)
         return evaluations
 
-    without = evaluate_as(ReportStatus.DRAFT)
-    approved = evaluate_as(ReportStatus.APPROVED)
+    # Without: as a draft, which never counts (a correction's original keeps counting).
+    without = evaluate_as({report.pk: ReportStatus.DRAFT})
+    approved = evaluate_as(statuses_on_approval(report.pk, report.corrects_id))
     return [
         ClauseEffect(clause_id, approved[clause_id].metric, without[clause_id], approved[clause_id])
         for clause_id in sorted(approved)

@@ -26,12 +26,14 @@ from contracts.compliance import (
     projected_total,
     target_forecast,
 )
-from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES, ReportStatus
+from internships.choices import ReportStatus
+from internships.counting import REPORTED, VERIFIED
 
 SUBMITTED = ReportStatus.SUBMITTED.value
 APPROVED = ReportStatus.APPROVED.value
 DRAFT = ReportStatus.DRAFT.value
 REJECTED = ReportStatus.REJECTED.value
+SUPERSEDED = ReportStatus.SUPERSEDED.value
 
 START = date(2024, 1, 1)
 DUE = date(2024, 12, 31)  # 365 days after START (2024 is a leap year)
@@ -57,6 +59,7 @@ def make_row(
     group: str = "youth",
     hours: str = "0",
     status: str = APPROVED,
+    correction: bool = False,
 ) -> RowFact:
     return RowFact(
         participant_ref=ref,
@@ -65,11 +68,12 @@ def make_row(
         end_date=start if end is None else end,
         hours=Decimal(hours),
         report_status=status,
+        is_correction=correction,
     )
 
 
 def reported_total(terms: ClauseTerms, rows: list[RowFact], as_of: date) -> Fraction:
-    return metric_total(terms, rows, as_of, COUNTED_STATUSES)
+    return metric_total(terms, rows, as_of, REPORTED)
 
 
 # --- The worked example of DESIGN.md §4 -------------------------------------------------------
@@ -295,10 +299,27 @@ def test_submitted_rows_count_as_reported_and_only_approved_rows_as_verified() -
         make_row(date(2024, 2, 1), date(2024, 2, 14), status=SUBMITTED),
         make_row(date(2024, 3, 1), date(2024, 3, 7), status=APPROVED),
     ]
-    assert metric_total(terms, rows, DUE, COUNTED_STATUSES) == 3
-    assert metric_total(terms, rows, DUE, VERIFIED_STATUSES) == 1
+    assert metric_total(terms, rows, DUE, REPORTED) == 3
+    assert metric_total(terms, rows, DUE, VERIFIED) == 1
     evaluation = evaluate_clause(terms, rows, DUE)
     assert (evaluation.reported, evaluation.verified) == (Decimal("3.00"), Decimal("1.00"))
+
+
+def test_a_correction_counts_only_once_approved_and_a_superseded_report_never() -> None:
+    terms = make_terms()
+    original = make_row(date(2024, 2, 1), date(2024, 2, 14), status=APPROVED)  # 2 weeks
+    pending = make_row(date(2024, 2, 1), date(2024, 2, 28), status=SUBMITTED, correction=True)
+    # While the correction waits, the approved original still counts and the correction not.
+    assert metric_total(terms, [original, pending], DUE, REPORTED) == 2
+    assert metric_total(terms, [original, pending], DUE, VERIFIED) == 2
+    # Approved, the correction replaces the original, which is superseded.
+    superseded = make_row(date(2024, 2, 1), date(2024, 2, 14), status=SUPERSEDED)
+    approved = make_row(date(2024, 2, 1), date(2024, 2, 28), status=APPROVED, correction=True)
+    assert metric_total(terms, [superseded, approved], DUE, REPORTED) == 4
+    assert metric_total(terms, [superseded, approved], DUE, VERIFIED) == 4
+    # A rejected correction never counts.
+    rejected = make_row(date(2024, 2, 1), date(2024, 2, 28), status=REJECTED, correction=True)
+    assert metric_total(terms, [original, rejected], DUE, REPORTED) == 2
 
 
 def test_placements_count_distinct_participants_not_rows() -> None:
@@ -323,9 +344,9 @@ def test_min_placement_weeks_is_met_by_weeks_summed_across_rows_and_reports() ->
         make_row(date(2024, 2, 1), date(2024, 2, 21), ref="P2"),
         make_row(date(2024, 3, 1), date(2024, 3, 7), ref="P2", status=REJECTED),
     ]
-    assert metric_total(terms, rows, DUE, COUNTED_STATUSES) == 1
+    assert metric_total(terms, rows, DUE, REPORTED) == 1
     # Verified looks at approved weeks only, where P1 has just 2.
-    assert metric_total(terms, rows, DUE, VERIFIED_STATUSES) == 0
+    assert metric_total(terms, rows, DUE, VERIFIED) == 0
 
 
 @pytest.mark.parametrize(
@@ -722,11 +743,11 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
     def in_window(day: date) -> bool:
         return terms.start_date <= day <= as_of and day <= terms.due_date
 
-    def total(statuses: frozenset[str]) -> Fraction:
+    def total(originals: frozenset[str], corrections: frozenset[str]) -> Fraction:
         per_person: dict[str, Fraction] = {}
         hours = Fraction(0)
         for row in rows:
-            if row.report_status not in statuses:
+            if row.report_status not in (corrections if row.is_correction else originals):
                 continue
             if terms.target_groups and row.target_group not in terms.target_groups:
                 continue
@@ -745,8 +766,9 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
         minimum = Fraction(terms.min_placement_weeks)
         return Fraction(len([w for w in per_person.values() if w >= minimum]))
 
-    reported = total(frozenset({"submitted", "approved"}))
-    verified = total(frozenset({"approved"}))
+    # A correction counts only once approved; an original once submitted.
+    reported = total(frozenset({"submitted", "approved"}), frozenset({"approved"}))
+    verified = total(frozenset({"approved"}), frozenset({"approved"}))
     target = Fraction(terms.target)
 
     clause_days = _days(terms.start_date, terms.due_date - timedelta(days=1))
@@ -865,6 +887,7 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
                 end_date=row_start + timedelta(days=draw(st.integers(0, 90))),
                 hours=draw(_decimals("0", "500")),
                 report_status=draw(st.sampled_from([s.value for s in ReportStatus])),
+                is_correction=draw(st.booleans()),
             )
         )
     as_of = start + timedelta(days=draw(st.integers(-40, length + 40)))
