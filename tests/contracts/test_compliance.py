@@ -14,6 +14,7 @@ from contracts.compliance import (
     ClauseTerms,
     Evaluation,
     RowFact,
+    RowReason,
     _round_to_ore,
     clause_status,
     evaluate_clause,
@@ -24,6 +25,7 @@ from contracts.compliance import (
     overlap_days,
     penalty_sek,
     projected_total,
+    row_verdicts,
     target_forecast,
 )
 from internships.choices import ReportStatus
@@ -981,3 +983,84 @@ def test_evaluate_totals_accepts_ints_and_decimals_as_totals() -> None:
     assert evaluate_totals(
         terms, reported=Decimal("3.25"), verified=2, as_of=as_of
     ) == _reference_evaluation(terms, Fraction("3.25"), Fraction(2), as_of)
+
+
+# --- Why a row does not count (issue 12) -------------------------------------------------------
+
+
+def test_each_row_says_whether_it_counts_and_why_not() -> None:
+    terms = make_terms(
+        metric=Metric.PLACEMENTS.value,
+        min_placement_weeks=Decimal(6),
+        target_groups=frozenset({"youth"}),
+    )
+    rows = [
+        make_row(date(2024, 2, 1), date(2024, 2, 26), ref="P1"),  # 26 days: 3.7 weeks
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P2"),  # 60 days: over 6 weeks
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P3", group="newly_arrived"),
+        make_row(date(2023, 11, 1), date(2023, 11, 30), ref="P4"),  # before the clause
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P5", status=DRAFT),
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P6", status=SUPERSEDED),
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P7", status=SUBMITTED, correction=True),
+        make_row(date(2023, 12, 1), date(2024, 2, 29), ref="P8"),  # 60 of its 91 days inside
+    ]
+    verdicts = row_verdicts(terms, rows, date(2024, 6, 1))
+    assert [v.reason for v in verdicts] == [
+        RowReason.BELOW_MINIMUM,
+        RowReason.COUNTS,
+        RowReason.TARGET_GROUP,
+        RowReason.OUTSIDE_WINDOW,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.PARTLY,
+    ]
+    assert (verdicts[0].weeks, verdicts[0].min_weeks) == (Fraction(26, 7), Decimal(6))
+    assert (verdicts[7].days, verdicts[7].row_days) == (60, 91)
+    assert [v.counts for v in verdicts] == [False, True, False, False, False, False, False, True]
+    # The verdicts explain the total: P2 and P8.
+    assert metric_total(terms, rows, date(2024, 6, 1), REPORTED) == 2
+
+
+def test_a_participant_under_the_minimum_so_far_counts_once_later_rows_add_up() -> None:
+    terms = make_terms(metric=Metric.PLACEMENTS.value, min_placement_weeks=Decimal(6))
+    first = make_row(date(2024, 2, 1), date(2024, 2, 26), ref="P1")
+    later = make_row(date(2024, 4, 1), date(2024, 4, 30), ref="P1", status=SUBMITTED)
+    assert row_verdicts(terms, [first], DUE)[0].reason == RowReason.BELOW_MINIMUM
+    # Today (May) the window holds both rows: 56 days, 8 weeks.
+    assert [v.reason for v in row_verdicts(terms, [first, later], date(2024, 5, 1))] == [
+        RowReason.COUNTS,
+        RowReason.COUNTS,
+    ]
+    # Before the clause starts nothing is inside the window.
+    assert row_verdicts(terms, [first], START - timedelta(days=1))[0].reason == (
+        RowReason.OUTSIDE_WINDOW
+    )
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(clause_rows_and_day())
+def test_the_rows_that_count_add_up_to_the_metric_total(
+    case: tuple[ClauseTerms, list[RowFact], date],
+) -> None:
+    terms, rows, as_of = case
+    for measure in (REPORTED, VERIFIED):
+        verdicts = row_verdicts(terms, rows, as_of, measure)
+        counted = [row for row, verdict in zip(rows, verdicts, strict=True) if verdict.counts]
+        if terms.metric == Metric.PLACEMENTS:
+            total = Fraction(len({row.participant_ref for row in counted}))
+        elif terms.metric == Metric.HOURS:
+            total = sum(
+                (
+                    Fraction(row.hours) * Fraction(verdict.days, verdict.row_days)
+                    for row, verdict in zip(rows, verdicts, strict=True)
+                    if verdict.counts
+                ),
+                Fraction(0),
+            )
+        else:
+            total = sum(
+                (Fraction(v.days, 7) for v in verdicts if v.counts),
+                Fraction(0),
+            )
+        assert total == metric_total(terms, rows, as_of, measure)
