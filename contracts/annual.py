@@ -9,7 +9,9 @@ in the year or the year before:
   and the end of the year before that — two aggregate queries each;
 - the compliance engine (:func:`contracts.selectors.evaluate_clauses`) at the same three dates,
   given those totals summed per clause, so expected, status and forecast are the engine's own;
-- one query for the contracts, one for the bands, two for the reporting schedule.
+- one query for the contracts, one for the bands, one for the reporting schedule (which report
+  stands for each period and when it came: :func:`contracts.selectors.report_refs`, read by
+  :func:`contracts.schedule.build_schedule`, as every schedule is).
 
 "Delivered in the year" is the engine's reported total at the year's end minus the one at the end
 of the year before, and the same for expected and approved: every figure here equals what the
@@ -23,31 +25,29 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
-from django.db.models import Min, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from internships.choices import ReportStatus
-from internships.models import PlacementReport
-
 from .benchmarks import BENCHMARKED, MSEK, VERDICTS, bands_all, contract_benchmark
-from .choices import ClauseStatus, Metric
+from .choices import ClauseStatus, Metric, PeriodState
 from .compliance import round_half_up
 from .models import Contract, SocialClause, TargetGroup
-from .schedule import Period, reporting_periods
-from .selectors import ClauseEvaluation, evaluate_clauses
+from .schedule import Period, ReportRef, build_schedule, reporting_periods
+from .selectors import ClauseEvaluation, evaluate_clauses, report_refs
 from .totals import ClauseTotals, clause_group_totals
 
 FIGURES = ["target", "expected", "delivered", "approved"]
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = {ClauseStatus.MET.value, ClauseStatus.ON_TRACK.value}
 REPORT_STATES = ["on_time", "late", "missing", "not_due"]
+#: A contract's longest grace for a report (its ``contract_grace_days_at_most_365`` check).
+_MAX_GRACE_DAYS = 365
 _CENT = Decimal("0.01")
 #: Column prefix of each benchmarked metric in the benchmarks table.
 _PREFIX = {metric: metric.split("_")[-1] for metric in BENCHMARKED}
@@ -289,35 +289,46 @@ def _foreign_born_women(groups: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["metric", "delivered", "all_groups", "share_pct"])
 
 
+#: The annual report's state of a period due in the year, from its schedule state.
+_REPORT_STATE = {
+    PeriodState.OVERDUE: "missing",
+    PeriodState.DUE_SOON: "not_due",
+    PeriodState.UPCOMING: "not_due",
+}
+
+
 def _reports(
     schedules: list[tuple[int, str, list[Period]]],
-    received: dict[tuple[int, date], date],
+    refs: dict[int, dict[date, ReportRef]],
     year: int,
     as_of: date,
 ) -> pd.DataFrame:
     """Every report due in ``year`` and when it came: on time, late, missing or not yet due.
 
-    A period's report came when its first report that was not sent back (submitted, approved,
-    or approved and later corrected) was submitted; a correction does not make it late.
+    The reporting schedule as it stood on ``as_of`` (:func:`contracts.schedule.build_schedule`)
+    decides: a received period came on time or late (its first report that was not sent back
+    was submitted by or after the due date; a correction does not make it late), an overdue one
+    is missing, and the others are not yet due.
     """
     lines = []
     for contract_id, reference, periods in schedules:
-        for period in periods:
-            if period.due_date.year != year:
-                continue
-            came = received.get((contract_id, period.start))
-            if came is not None and came <= as_of:
-                state = "on_time" if came <= period.due_date else "late"
+        due = [period for period in periods if period.due_date.year == year]
+        if not due:
+            continue
+        for entry in build_schedule(
+            due, reports=refs.get(contract_id, {}), as_of=as_of, as_it_stood=True
+        ):
+            if entry.state == PeriodState.RECEIVED:
+                state = "late" if entry.late else "on_time"
             else:
-                came = None
-                state = "missing" if period.due_date < as_of else "not_due"
+                state = _REPORT_STATE[entry.state]
             lines.append(
                 {
                     "contract": reference,
-                    "period_start": period.start,
-                    "period_end": period.end,
-                    "due_date": period.due_date,
-                    "received": came,
+                    "period_start": entry.period_start,
+                    "period_end": entry.period_end,
+                    "due_date": entry.due_date,
+                    "received": entry.received_on,
                     "state": state,
                 }
             )
@@ -596,21 +607,15 @@ def _annual_report(
         line = frame[frame["metric"] == Metric.PLACEMENTS.value]
         return line["share_pct"].iloc[0] if len(line) else None
 
-    # The day (in the local time zone) each period's report first came.
-    received = {
-        (contract_id, period_start): first
-        for contract_id, period_start, first in PlacementReport.objects.filter(
-            contract__in=both.values("id"),
-            status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED, ReportStatus.SUPERSEDED],
-        )
-        .values("contract_id", "period_start")
-        .annotate(first=Min(TruncDate("submitted_at")))
-        .values_list("contract_id", "period_start", "first")
-        if first is not None
-    }
+    # The report of each period that can fall due in the year or the year before (a period due
+    # in a year starts in it or before; one due in the year before ends before its due date).
+    refs = report_refs(
+        both,
+        period_starts=(date(year - 2, 1, 1) - timedelta(days=_MAX_GRACE_DAYS), date(year, 12, 31)),
+    )
     # A year's reports are those due in it, whichever year their contract ran in.
-    reports = _reports(schedules, received, year, as_of)
-    reports_then = _reports(schedules, received, year - 1, previous_end)
+    reports = _reports(schedules, refs, year, as_of)
+    reports_then = _reports(schedules, refs, year - 1, previous_end)
 
     groups_shown = groups.assign(
         delivered=groups["delivered"].map(_decimal), approved=groups["approved"].map(_decimal)

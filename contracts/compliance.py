@@ -15,14 +15,14 @@ fields of :class:`Evaluation` are rounded, to 2 places, half up, as the API show
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from contracts.choices import ClauseStatus, Forecast, Metric
-from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES
+from internships.counting import REPORTED, VERIFIED, Measure
 
 DAYS_PER_WEEK = 7
 
@@ -54,7 +54,9 @@ class ClauseTerms:
 
 @dataclass(frozen=True)
 class RowFact:
-    """One placement row together with the current status of the report it belongs to."""
+    """One placement row together with the current status of the report it belongs to, and
+    whether that report is a correction (which counts only once approved:
+    :mod:`internships.counting`)."""
 
     participant_ref: str
     target_group: str
@@ -62,6 +64,7 @@ class RowFact:
     end_date: date
     hours: Decimal
     report_status: str
+    is_correction: bool = False
 
     def __post_init__(self) -> None:
         # Same reason as in ClauseTerms: a reversed row would have zero or negative length.
@@ -115,14 +118,14 @@ def _counts_for_group(terms: ClauseTerms, row: RowFact) -> bool:
 
 
 def metric_total(
-    terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, statuses: frozenset[str]
+    terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, measure: Measure
 ) -> Fraction:
     """Return the exact amount of the clause's metric delivered inside the window.
 
-    Only rows whose report status is in ``statuses`` count: pass ``COUNTED_STATUSES`` for
-    *reported* and ``VERIFIED_STATUSES`` for *verified*. A row only partly inside the window
-    counts pro rata by days, so a placement that started before the clause or runs past the due
-    date contributes only its days inside the window.
+    Only rows whose report counts for ``measure`` count: pass ``REPORTED`` for *reported* and
+    ``VERIFIED`` for *verified* (:mod:`internships.counting`, the rule the SQL totals use too).
+    A row only partly inside the window counts pro rata by days, so a placement that started
+    before the clause or runs past the due date contributes only its days inside the window.
     """
     if terms.metric not in Metric.values:
         raise ValueError(f"Unknown metric: {terms.metric!r}")
@@ -133,7 +136,9 @@ def metric_total(
     weeks_by_participant: defaultdict[str, Fraction] = defaultdict(Fraction)
     hours = Fraction(0)
     for row in rows:
-        if row.report_status not in statuses or not _counts_for_group(terms, row):
+        if not measure.counts(row.report_status, row.is_correction) or not _counts_for_group(
+            terms, row
+        ):
             continue
         days = overlap_days(row.start_date, row.end_date, *window)
         weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
@@ -149,6 +154,93 @@ def metric_total(
     return Fraction(
         sum(1 for weeks in weeks_by_participant.values() if weeks > 0 and weeks >= min_weeks)
     )
+
+
+class RowReason:
+    """Why a row counts towards a clause, or why not (:func:`row_verdicts`)."""
+
+    COUNTS = "counts"
+    #: Counts with only its days inside the clause window.
+    PARTLY = "partly"
+    #: Its report does not count (draft, rejected, superseded, or a correction not yet approved).
+    REPORT_NOT_COUNTED = "report_not_counted"
+    TARGET_GROUP = "target_group"
+    OUTSIDE_WINDOW = "outside_window"
+    #: A placements clause: the participant's weeks in the window are under the minimum so far.
+    BELOW_MINIMUM = "below_minimum"
+
+
+@dataclass(frozen=True)
+class RowVerdict:
+    """Whether one row counts towards one clause as of a day, and why not.
+
+    ``days`` are the row's days inside the window, of ``row_days``; ``weeks`` are the
+    participant's weeks in the window over every counted row (placements clauses), against the
+    clause's ``min_weeks``.
+    """
+
+    reason: str
+    days: int = 0
+    row_days: int = 0
+    weeks: Fraction | None = None
+    min_weeks: Decimal | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.reason in (RowReason.COUNTS, RowReason.PARTLY)
+
+
+def row_verdicts(
+    terms: ClauseTerms, rows: Sequence[RowFact], as_of: date, measure: Measure = REPORTED
+) -> list[RowVerdict]:
+    """For each of ``rows``, whether it counts towards the clause for ``measure`` on ``as_of``
+    and why not: the rules of :func:`metric_total`, row by row, in the order it applies them
+    (the report, the target group, the window, then a placements clause's minimum weeks).
+
+    ``rows`` are all the rows that may count (every report of the contract), since a
+    participant's weeks add up across rows and reports; one pass, whatever their number.
+    """
+    window = evaluation_window(terms, as_of)
+    placements = terms.metric == Metric.PLACEMENTS
+    weeks_by_participant: defaultdict[str, Fraction] = defaultdict(Fraction)
+    verdicts: list[RowVerdict | None] = []
+    for row in rows:
+        if not measure.counts(row.report_status, row.is_correction):
+            verdicts.append(RowVerdict(RowReason.REPORT_NOT_COUNTED))
+            continue
+        if not _counts_for_group(terms, row):
+            verdicts.append(RowVerdict(RowReason.TARGET_GROUP))
+            continue
+        days = overlap_days(row.start_date, row.end_date, *window) if window else 0
+        if days == 0:
+            verdicts.append(RowVerdict(RowReason.OUTSIDE_WINDOW, 0, _row_days(row)))
+            continue
+        weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
+        verdicts.append(None)  # decided below, once every row's weeks are added up
+    minimum = Fraction(terms.min_placement_weeks)
+    result = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        if verdict is not None:
+            result.append(verdict)
+            continue
+        days = overlap_days(row.start_date, row.end_date, *window)  # type: ignore[misc]
+        weeks = weeks_by_participant[row.participant_ref]
+        if placements and weeks < minimum:
+            reason = RowReason.BELOW_MINIMUM
+        elif days < _row_days(row):
+            reason = RowReason.PARTLY
+        else:
+            reason = RowReason.COUNTS
+        result.append(
+            RowVerdict(
+                reason,
+                days,
+                _row_days(row),
+                weeks if placements else None,
+                terms.min_placement_weeks if placements else None,
+            )
+        )
+    return result
 
 
 def expected_to_date(terms: ClauseTerms, as_of: date) -> Fraction:
@@ -307,8 +399,8 @@ def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) ->
     rows = tuple(rows)  # read twice below; a generator would be empty the second time
     return evaluate_totals(
         terms,
-        reported=metric_total(terms, rows, as_of, COUNTED_STATUSES),
-        verified=metric_total(terms, rows, as_of, VERIFIED_STATUSES),
+        reported=metric_total(terms, rows, as_of, REPORTED),
+        verified=metric_total(terms, rows, as_of, VERIFIED),
         as_of=as_of,
     )
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
-from internships.choices import COUNTED_STATUSES, ReportStatus
+from internships.counting import REPORTED
 from internships.models import PlacementRow
 
 from .choices import AlertState, ClauseStatus, Metric, PeriodState
@@ -90,16 +90,13 @@ def dashboard_contracts(
 
 
 def _year_rows(contracts: QuerySet[Contract], start: date, end: date) -> QuerySet[PlacementRow]:
-    """Rows of counted (submitted or approved) reports with days between ``start`` and ``end``."""
+    """Rows counted as reported (:data:`internships.counting.REPORTED`) with days between
+    ``start`` and ``end``."""
     return PlacementRow.objects.filter(
+        REPORTED.q("report__"),
         report__contract__in=contracts.values("id"),
-        report__status__in=COUNTED_STATUSES,
         start_date__lte=end,
         end_date__gte=start,
-    ).exclude(
-        # A correction counts once approved (its corrected report is then superseded).
-        report__corrects__isnull=False,
-        report__status=ReportStatus.SUBMITTED,
     )
 
 

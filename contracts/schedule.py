@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from contracts.choices import PeriodState, ReportingFrequency
-from internships.choices import COUNTED_STATUSES
+from internships.counting import counts_as_reported
 
 #: A period is *due soon* when its due date falls within this many days from ``as_of``.
 DUE_SOON_DAYS = 7
@@ -30,10 +30,14 @@ class Period:
 
 @dataclass(frozen=True)
 class ReportRef:
-    """The report that stands for a period: its id and its status now."""
+    """The report that stands for a period (:func:`internships.counting.period_report`): its
+    id, its status now, whether it is a correction, and the day (local time) the period's first
+    report that was not sent back was submitted (:func:`internships.counting.came_in`)."""
 
     id: int
     status: str
+    is_correction: bool = False
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class ScheduleEntry:
     due_date: date
     state: str
     report: int | None
+    #: The day the period's report first came (``None`` until it is received).
+    received_on: date | None = None
+    #: Received after its due date.
+    late: bool = False
 
 
 def _period_end(day: date, frequency: str) -> date:
@@ -90,14 +98,30 @@ def period_state(period: Period, *, received: bool, as_of: date) -> str:
 
 
 def build_schedule(
-    periods: list[Period], *, reports: Mapping[date, ReportRef], as_of: date
+    periods: list[Period],
+    *,
+    reports: Mapping[date, ReportRef],
+    as_of: date,
+    as_it_stood: bool = False,
 ) -> list[ScheduleEntry]:
     """The schedule as of ``as_of``; ``reports`` maps a period's start to the report that stands
-    for it (the non-rejected one if any, else the latest rejected one)."""
+    for it (:func:`internships.counting.period_report`).
+
+    A period is received when that report counts as reported (with its status now, as the
+    engine counts rows); it is late when its report came after the due date. With
+    ``as_it_stood``, a report that came after ``as_of`` was still missing then (the annual
+    report's view of a past year). A report with no submission day (made by hand, not through
+    the services) is received, on time.
+    """
     entries = []
     for period in periods:
         report = reports.get(period.start)
-        received = report is not None and report.status in COUNTED_STATUSES
+        came = report.received_on if report is not None else None
+        received = (
+            report is not None
+            and counts_as_reported(report.status, report.is_correction)
+            and not (as_it_stood and came is not None and came > as_of)
+        )
         entries.append(
             ScheduleEntry(
                 period_start=period.start,
@@ -105,6 +129,8 @@ def build_schedule(
                 due_date=period.due_date,
                 state=period_state(period, received=received, as_of=as_of),
                 report=report.id if report else None,
+                received_on=came if received else None,
+                late=received and came is not None and came > period.due_date,
             )
         )
     return entries

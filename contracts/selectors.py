@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import TruncDate
 
 from core.roles import contractor_id_of, sees_everything
-from internships.choices import ReportStatus
+from internships.counting import came_in, period_report
 from internships.models import PlacementReport
 
 from .choices import AlertKind, ContractStatus, Metric
@@ -180,32 +181,60 @@ def evaluate_clauses(
     return evaluations
 
 
-def _report_refs(contracts: QuerySet[Contract]) -> dict[int, dict[date, ReportRef]]:
+class _Version(NamedTuple):
+    id: int
+    status: str
+    corrects_id: int | None
+    submitted_on: date | None
+
+
+def report_refs(
+    contracts: QuerySet[Contract], *, period_starts: tuple[date, date] | None = None
+) -> dict[int, dict[date, ReportRef]]:
     """For each contract, the report that stands for each period, in one query.
 
-    A period's report is its non-rejected one if it has one, else its latest rejected one.
-    Corrections are versions of an approved report: the period's report is the approved
-    version (the original, or its approved correction), never a pending correction.
+    Which version stands is :func:`internships.counting.period_report` (never a pending
+    correction); the day the period's report was received is the first submission of an
+    original that came and was not sent back (:func:`internships.counting.came_in`),
+    in the local time zone. ``period_starts`` limits the periods read to those starting
+    between its two dates (inclusive).
     """
-    refs: dict[int, dict[date, ReportRef]] = defaultdict(dict)
-    for report_id, contract_id, period_start, status, corrects in (
-        PlacementReport.objects.filter(contract__in=contracts.values("id"))
-        .order_by("period_start", "created_at", "id")
-        .values_list("id", "contract_id", "period_start", "status", "corrects_id")
+    reports = PlacementReport.objects.filter(contract__in=contracts.values("id"))
+    if period_starts is not None:
+        reports = reports.filter(period_start__range=period_starts)
+    versions: dict[tuple[int, date], list[_Version]] = defaultdict(list)
+    # The submission day in the local time zone is computed by the database (TruncDate), not
+    # by localtime() per report in Python (docs/PERFORMANCE.md, annual report).
+    for report_id, contract_id, period_start, status, corrects, submitted_on in reports.order_by(
+        "contract_id", "period_start", "created_at", "id"
+    ).values_list(
+        "id", "contract_id", "period_start", "status", "corrects_id", TruncDate("submitted_at")
     ):
-        if status == ReportStatus.SUPERSEDED or (
-            corrects is not None and status != ReportStatus.APPROVED
-        ):
+        versions[(contract_id, period_start)].append(
+            _Version(report_id, status, corrects, submitted_on)
+        )
+    refs: dict[int, dict[date, ReportRef]] = defaultdict(dict)
+    for (contract_id, period_start), chain in versions.items():
+        report = period_report(chain)
+        if report is None:
             continue
-        current = refs[contract_id].get(period_start)
-        if current is None or current.status == ReportStatus.REJECTED or corrects is not None:
-            refs[contract_id][period_start] = ReportRef(report_id, status)
+        came = [
+            v.submitted_on
+            for v in chain
+            if v.submitted_on and came_in(v.status, v.corrects_id is not None)
+        ]
+        refs[contract_id][period_start] = ReportRef(
+            report.id,
+            report.status,
+            is_correction=report.corrects_id is not None,
+            received_on=min(came) if came else None,
+        )
     return refs
 
 
 def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
     """The reporting schedule of ``contract`` on ``as_of`` (DESIGN.md §5), one query."""
-    refs = _report_refs(Contract.objects.filter(pk=contract.pk))
+    refs = report_refs(Contract.objects.filter(pk=contract.pk))
     return build_schedule(contract.reporting_periods(), reports=refs[contract.pk], as_of=as_of)
 
 
@@ -213,7 +242,7 @@ def contract_schedules(
     contracts: QuerySet[Contract], *, as_of: date
 ) -> list[tuple[Contract, list[ScheduleEntry]]]:
     """The schedules of many contracts in two queries."""
-    refs = _report_refs(contracts)
+    refs = report_refs(contracts)
     return [
         (
             contract,

@@ -25,7 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
-from internships.choices import ReportStatus
+from internships.counting import REPORTED, VERIFIED
 
 from .choices import Metric
 from .compliance import DAYS_PER_WEEK
@@ -89,17 +89,15 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
         ),
         hits AS (
             SELECT w.clause_id, w.metric, r.participant_ref, r.hours, {group_column} AS tg,
-                   rep.status = %(approved)s AS approved,
+                   {VERIFIED.sql("rep")} AS approved,
                    {days(f"{least}(r.end_date, w.we)", f"{greatest}(r.start_date, w.ws)")} + 1
                        AS o,
                    {days("r.end_date", "r.start_date")} + 1 AS d
             FROM windows w
-            -- Counted: approved reports, and submitted ones that are not corrections (a
-            -- correction counts once approved; its corrected report is then superseded).
+            -- Counted as reported (internships.counting: a correction counts once approved;
+            -- its corrected report is then superseded).
             JOIN internships_placementreport rep
-                 ON rep.contract_id = w.contract_id
-                 AND (rep.status = %(approved)s
-                      OR (rep.status = %(submitted)s AND rep.corrects_id IS NULL))
+                 ON rep.contract_id = w.contract_id AND {REPORTED.sql("rep")}
             JOIN internships_placementrow r ON r.report_id = rep.id
             {group_join}
             WHERE r.end_date >= w.ws AND r.start_date <= w.we AND {group_test}
@@ -218,8 +216,6 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
     sums_sql, placements_sql = _sql(contracts_sql, by_group=by_group)
     params |= {
         "as_of": as_of,
-        "approved": ReportStatus.APPROVED.value,
-        "submitted": ReportStatus.SUBMITTED.value,
         "placements": Metric.PLACEMENTS.value,
         "hours": Metric.HOURS.value,
     }

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
-from contracts.compliance import Evaluation
+from contracts.compliance import Evaluation, RowFact, RowReason, RowVerdict, row_verdicts
 from contracts.models import Contract
 from contracts.selectors import contract_list
 
 from .choices import ReportStatus
+from .counting import REPORTED, statuses_on_approval
 from .models import PlacementReport, PlacementRow
 
 
@@ -84,14 +87,10 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
 
     contracts = Contract.objects.filter(pk=report.contract_id)
 
-    def evaluate_as(status: str) -> dict[int, Evaluation]:
+    def evaluate_as(statuses: dict[int, str]) -> dict[int, Evaluation]:
         with transaction.atomic():
-            PlacementReport.objects.filter(pk=report.pk).update(status=status)
-            if status == ReportStatus.APPROVED and report.corrects_id:
-                # Approving a correction supersedes the version it corrects.
-                PlacementReport.objects.filter(pk=report.corrects_id).update(
-                    status=ReportStatus.SUPERSEDED
-                )
+            for report_id, status in statuses.items():
+                PlacementReport.objects.filter(pk=report_id).update(status=status)
             evaluations = {
                 item.clause.id: item.evaluation
                 for item in evaluate_clauses(as_of=as_of, contracts=contracts)
@@ -99,8 +98,9 @@ def report_effect(report: PlacementReport, *, as_of: date) -> list[ClauseEffect]
             transaction.set_rollback(True)
         return evaluations
 
-    without = evaluate_as(ReportStatus.DRAFT)
-    approved = evaluate_as(ReportStatus.APPROVED)
+    # Without: as a draft, which never counts (a correction's original keeps counting).
+    without = evaluate_as({report.pk: ReportStatus.DRAFT})
+    approved = evaluate_as(statuses_on_approval(report.pk, report.corrects_id))
     return [
         ClauseEffect(clause_id, approved[clause_id].metric, without[clause_id], approved[clause_id])
         for clause_id in sorted(approved)
@@ -114,3 +114,110 @@ def report_versions(report: PlacementReport) -> list[PlacementReport]:
         contract_id=report.contract_id, period_start=report.period_start
     ).select_related("submitted_by", "reviewed_by")
     return list(chain.order_by("created_at", "id"))
+
+
+@dataclass(frozen=True)
+class ClauseRowVerdict:
+    """Whether a row counts towards one clause, in words (:func:`verdict_text`)."""
+
+    clause: str
+    counts: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class RowWithVerdicts:
+    """A report's row and, per clause of its contract, whether it counts and why not."""
+
+    row: PlacementRow
+    verdicts: list[ClauseRowVerdict]
+
+
+def verdict_text(verdict: RowVerdict, *, status: str = "", is_correction: bool = False) -> str:
+    """Why a row counts or not, in the user's language (``status`` is the row's report's)."""
+    if verdict.reason == RowReason.COUNTS:
+        return _("counts")
+    if verdict.reason == RowReason.PARTLY:
+        return _(
+            "counts %(days)s of its %(total)s days (the rest is outside the clause window)"
+        ) % {
+            "days": verdict.days,
+            "total": verdict.row_days,
+        }
+    if verdict.reason == RowReason.BELOW_MINIMUM:
+        return _("under the minimum of %(minimum)s weeks so far: %(weeks)s") % {
+            "minimum": number_format(verdict.min_weeks.normalize(), use_l10n=True),
+            "weeks": number_format(round(float(verdict.weeks), 1), decimal_pos=1, use_l10n=True),
+        }
+    if verdict.reason == RowReason.OUTSIDE_WINDOW:
+        return _("outside the clause window")
+    if verdict.reason == RowReason.TARGET_GROUP:
+        return _("target group not in the clause")
+    if is_correction and status in (ReportStatus.DRAFT, ReportStatus.SUBMITTED):
+        return _("report not counted (a correction counts once approved)")
+    return _("report not counted (%(status)s)") % {"status": ReportStatus(status).label}
+
+
+def report_row_verdicts(
+    report: PlacementReport, *, as_of: date, as_approved: bool = False
+) -> list[RowWithVerdicts]:
+    """Each row of ``report`` and, per clause of its contract, whether it counts as reported on
+    ``as_of`` and why not (:func:`contracts.compliance.row_verdicts`).
+
+    ``as_approved`` judges the report as if it were approved (a correction then supersedes the
+    version it corrects), as the officer's review shows its effect. Five queries whatever the
+    number of rows: the clauses (three) and the rows that may count, with this report's.
+    """
+    from contracts.selectors import clause_terms, clauses_for_evaluation
+
+    statuses = statuses_on_approval(report.pk, report.corrects_id) if as_approved else {}
+    clauses = list(clauses_for_evaluation(Contract.objects.filter(pk=report.contract_id)))
+    own: list[PlacementRow] = []
+    facts: list[RowFact] = []
+    positions: list[int] = []
+    meta: list[tuple[str, bool]] = []
+    rows = (
+        PlacementRow.objects.filter(report__contract_id=report.contract_id)
+        .filter(REPORTED.q("report__") | Q(report_id__in=list(statuses) or [report.pk]))
+        .select_related("target_group", "report")
+        .order_by("start_date", "id")
+    )
+    for row in rows:
+        status = statuses.get(row.report_id, row.report.status)
+        is_correction = row.report.corrects_id is not None
+        facts.append(
+            RowFact(
+                row.participant_ref,
+                row.target_group.code,
+                row.start_date,
+                row.end_date,
+                row.hours,
+                status,
+                is_correction,
+            )
+        )
+        if row.report_id == report.pk:
+            own.append(row)
+            positions.append(len(facts) - 1)
+            meta.append((status, is_correction))
+    per_clause = [
+        (
+            str(clause.get_metric_display()).capitalize(),
+            row_verdicts(clause_terms(clause), facts, as_of),
+        )
+        for clause in clauses
+    ]
+    return [
+        RowWithVerdicts(
+            row,
+            [
+                ClauseRowVerdict(
+                    label,
+                    verdicts[position].counts,
+                    verdict_text(verdicts[position], status=status, is_correction=fix),
+                )
+                for label, verdicts in per_clause
+            ],
+        )
+        for row, position, (status, fix) in zip(own, positions, meta, strict=True)
+    ]

@@ -8,6 +8,7 @@ contractor's contract or report is a 404.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import wraps
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from core.roles import writes_reports
 
 from . import importing, services
 from .choices import ReportStatus
+from .counting import period_report
 from .forms import (
     CorrectionForm,
     ReportErrors,
@@ -69,18 +71,16 @@ def _overview(request: HttpRequest, contract_id: int):
 
 
 def _reports_by_period(contract_id: int, user) -> dict:
+    """The version of each period the contractor sees and works on: the one that stands for it,
+    or a correction in progress (:func:`internships.counting.period_report`)."""
     reports = report_list(user=user).filter(contract_id=contract_id).order_by("created_at", "id")
-    by_period: dict = {}
+    by_period: dict = defaultdict(list)
     for report in reports:
-        current = by_period.get(report.period_start)
-        if (
-            current is None
-            or current.status in (ReportStatus.REJECTED, ReportStatus.SUPERSEDED)
-            # A correction in progress is the version the contractor works on.
-            or (report.corrects_id == current.pk and report.status != ReportStatus.REJECTED)
-        ):
-            by_period[report.period_start] = report
-    return by_period
+        by_period[report.period_start].append(report)
+    return {
+        period_start: period_report(versions, with_pending_correction=True)
+        for period_start, versions in by_period.items()
+    }
 
 
 @contractor_required
@@ -287,8 +287,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """A report with its rows, its status, the officer's comment and every version."""
     report = _report(request, report_id)
     versions = report_versions(report)
-    correctable = report.status == ReportStatus.APPROVED and not any(
-        v.corrects_id == report.pk and v.status not in (ReportStatus.REJECTED,) for v in versions
+    # An approved report can be corrected unless a correction of it is in progress (which
+    # would then be the version being worked on).
+    correctable = (
+        report.status == ReportStatus.APPROVED
+        and period_report(versions, with_pending_correction=True) == report
     )
     return render(
         request,

@@ -138,6 +138,16 @@ class ScheduleEntrySerializer(serializers.Serializer):
     due_date = serializers.DateField()
     state = serializers.CharField()
     report = serializers.IntegerField(allow_null=True)
+    received_on = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "The day the period's report first came: the first submission of a report that was "
+            "not sent back (a correction does not change it); null until it is received."
+        ),
+    )
+    late = serializers.BooleanField(
+        help_text=_("Received after the due date."),
+    )
 
 
 class AsOfSerializer(serializers.Serializer):

@@ -1015,7 +1015,15 @@ def test_schedule_lists_every_period_with_its_state(contractor, side):
     assert response.status_code == 200
     periods = _json(response)
     assert len(periods) == 8
-    assert set(periods[0]) == {"period_start", "period_end", "due_date", "state", "report"}
+    assert set(periods[0]) == {
+        "period_start",
+        "period_end",
+        "due_date",
+        "state",
+        "report",
+        "received_on",
+        "late",
+    }
     by_start = {p["period_start"]: p for p in periods}
     submitted = side.reports[ReportStatus.SUBMITTED]
     assert by_start[submitted.period_start.isoformat()]["state"] == "received"

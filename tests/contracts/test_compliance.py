@@ -14,6 +14,7 @@ from contracts.compliance import (
     ClauseTerms,
     Evaluation,
     RowFact,
+    RowReason,
     _round_to_ore,
     clause_status,
     evaluate_clause,
@@ -24,14 +25,17 @@ from contracts.compliance import (
     overlap_days,
     penalty_sek,
     projected_total,
+    row_verdicts,
     target_forecast,
 )
-from internships.choices import COUNTED_STATUSES, VERIFIED_STATUSES, ReportStatus
+from internships.choices import ReportStatus
+from internships.counting import REPORTED, VERIFIED
 
 SUBMITTED = ReportStatus.SUBMITTED.value
 APPROVED = ReportStatus.APPROVED.value
 DRAFT = ReportStatus.DRAFT.value
 REJECTED = ReportStatus.REJECTED.value
+SUPERSEDED = ReportStatus.SUPERSEDED.value
 
 START = date(2024, 1, 1)
 DUE = date(2024, 12, 31)  # 365 days after START (2024 is a leap year)
@@ -57,6 +61,7 @@ def make_row(
     group: str = "youth",
     hours: str = "0",
     status: str = APPROVED,
+    correction: bool = False,
 ) -> RowFact:
     return RowFact(
         participant_ref=ref,
@@ -65,11 +70,12 @@ def make_row(
         end_date=start if end is None else end,
         hours=Decimal(hours),
         report_status=status,
+        is_correction=correction,
     )
 
 
 def reported_total(terms: ClauseTerms, rows: list[RowFact], as_of: date) -> Fraction:
-    return metric_total(terms, rows, as_of, COUNTED_STATUSES)
+    return metric_total(terms, rows, as_of, REPORTED)
 
 
 # --- The worked example of DESIGN.md §4 -------------------------------------------------------
@@ -295,10 +301,27 @@ def test_submitted_rows_count_as_reported_and_only_approved_rows_as_verified() -
         make_row(date(2024, 2, 1), date(2024, 2, 14), status=SUBMITTED),
         make_row(date(2024, 3, 1), date(2024, 3, 7), status=APPROVED),
     ]
-    assert metric_total(terms, rows, DUE, COUNTED_STATUSES) == 3
-    assert metric_total(terms, rows, DUE, VERIFIED_STATUSES) == 1
+    assert metric_total(terms, rows, DUE, REPORTED) == 3
+    assert metric_total(terms, rows, DUE, VERIFIED) == 1
     evaluation = evaluate_clause(terms, rows, DUE)
     assert (evaluation.reported, evaluation.verified) == (Decimal("3.00"), Decimal("1.00"))
+
+
+def test_a_correction_counts_only_once_approved_and_a_superseded_report_never() -> None:
+    terms = make_terms()
+    original = make_row(date(2024, 2, 1), date(2024, 2, 14), status=APPROVED)  # 2 weeks
+    pending = make_row(date(2024, 2, 1), date(2024, 2, 28), status=SUBMITTED, correction=True)
+    # While the correction waits, the approved original still counts and the correction not.
+    assert metric_total(terms, [original, pending], DUE, REPORTED) == 2
+    assert metric_total(terms, [original, pending], DUE, VERIFIED) == 2
+    # Approved, the correction replaces the original, which is superseded.
+    superseded = make_row(date(2024, 2, 1), date(2024, 2, 14), status=SUPERSEDED)
+    approved = make_row(date(2024, 2, 1), date(2024, 2, 28), status=APPROVED, correction=True)
+    assert metric_total(terms, [superseded, approved], DUE, REPORTED) == 4
+    assert metric_total(terms, [superseded, approved], DUE, VERIFIED) == 4
+    # A rejected correction never counts.
+    rejected = make_row(date(2024, 2, 1), date(2024, 2, 28), status=REJECTED, correction=True)
+    assert metric_total(terms, [original, rejected], DUE, REPORTED) == 2
 
 
 def test_placements_count_distinct_participants_not_rows() -> None:
@@ -323,9 +346,9 @@ def test_min_placement_weeks_is_met_by_weeks_summed_across_rows_and_reports() ->
         make_row(date(2024, 2, 1), date(2024, 2, 21), ref="P2"),
         make_row(date(2024, 3, 1), date(2024, 3, 7), ref="P2", status=REJECTED),
     ]
-    assert metric_total(terms, rows, DUE, COUNTED_STATUSES) == 1
+    assert metric_total(terms, rows, DUE, REPORTED) == 1
     # Verified looks at approved weeks only, where P1 has just 2.
-    assert metric_total(terms, rows, DUE, VERIFIED_STATUSES) == 0
+    assert metric_total(terms, rows, DUE, VERIFIED) == 0
 
 
 @pytest.mark.parametrize(
@@ -722,11 +745,11 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
     def in_window(day: date) -> bool:
         return terms.start_date <= day <= as_of and day <= terms.due_date
 
-    def total(statuses: frozenset[str]) -> Fraction:
+    def total(originals: frozenset[str], corrections: frozenset[str]) -> Fraction:
         per_person: dict[str, Fraction] = {}
         hours = Fraction(0)
         for row in rows:
-            if row.report_status not in statuses:
+            if row.report_status not in (corrections if row.is_correction else originals):
                 continue
             if terms.target_groups and row.target_group not in terms.target_groups:
                 continue
@@ -745,8 +768,9 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
         minimum = Fraction(terms.min_placement_weeks)
         return Fraction(len([w for w in per_person.values() if w >= minimum]))
 
-    reported = total(frozenset({"submitted", "approved"}))
-    verified = total(frozenset({"approved"}))
+    # A correction counts only once approved; an original once submitted.
+    reported = total(frozenset({"submitted", "approved"}), frozenset({"approved"}))
+    verified = total(frozenset({"approved"}), frozenset({"approved"}))
     target = Fraction(terms.target)
 
     clause_days = _days(terms.start_date, terms.due_date - timedelta(days=1))
@@ -865,6 +889,7 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
                 end_date=row_start + timedelta(days=draw(st.integers(0, 90))),
                 hours=draw(_decimals("0", "500")),
                 report_status=draw(st.sampled_from([s.value for s in ReportStatus])),
+                is_correction=draw(st.booleans()),
             )
         )
     as_of = start + timedelta(days=draw(st.integers(-40, length + 40)))
@@ -958,3 +983,84 @@ def test_evaluate_totals_accepts_ints_and_decimals_as_totals() -> None:
     assert evaluate_totals(
         terms, reported=Decimal("3.25"), verified=2, as_of=as_of
     ) == _reference_evaluation(terms, Fraction("3.25"), Fraction(2), as_of)
+
+
+# --- Why a row does not count (issue 12) -------------------------------------------------------
+
+
+def test_each_row_says_whether_it_counts_and_why_not() -> None:
+    terms = make_terms(
+        metric=Metric.PLACEMENTS.value,
+        min_placement_weeks=Decimal(6),
+        target_groups=frozenset({"youth"}),
+    )
+    rows = [
+        make_row(date(2024, 2, 1), date(2024, 2, 26), ref="P1"),  # 26 days: 3.7 weeks
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P2"),  # 60 days: over 6 weeks
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P3", group="newly_arrived"),
+        make_row(date(2023, 11, 1), date(2023, 11, 30), ref="P4"),  # before the clause
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P5", status=DRAFT),
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P6", status=SUPERSEDED),
+        make_row(date(2024, 2, 1), date(2024, 3, 31), ref="P7", status=SUBMITTED, correction=True),
+        make_row(date(2023, 12, 1), date(2024, 2, 29), ref="P8"),  # 60 of its 91 days inside
+    ]
+    verdicts = row_verdicts(terms, rows, date(2024, 6, 1))
+    assert [v.reason for v in verdicts] == [
+        RowReason.BELOW_MINIMUM,
+        RowReason.COUNTS,
+        RowReason.TARGET_GROUP,
+        RowReason.OUTSIDE_WINDOW,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.REPORT_NOT_COUNTED,
+        RowReason.PARTLY,
+    ]
+    assert (verdicts[0].weeks, verdicts[0].min_weeks) == (Fraction(26, 7), Decimal(6))
+    assert (verdicts[7].days, verdicts[7].row_days) == (60, 91)
+    assert [v.counts for v in verdicts] == [False, True, False, False, False, False, False, True]
+    # The verdicts explain the total: P2 and P8.
+    assert metric_total(terms, rows, date(2024, 6, 1), REPORTED) == 2
+
+
+def test_a_participant_under_the_minimum_so_far_counts_once_later_rows_add_up() -> None:
+    terms = make_terms(metric=Metric.PLACEMENTS.value, min_placement_weeks=Decimal(6))
+    first = make_row(date(2024, 2, 1), date(2024, 2, 26), ref="P1")
+    later = make_row(date(2024, 4, 1), date(2024, 4, 30), ref="P1", status=SUBMITTED)
+    assert row_verdicts(terms, [first], DUE)[0].reason == RowReason.BELOW_MINIMUM
+    # Today (May) the window holds both rows: 56 days, 8 weeks.
+    assert [v.reason for v in row_verdicts(terms, [first, later], date(2024, 5, 1))] == [
+        RowReason.COUNTS,
+        RowReason.COUNTS,
+    ]
+    # Before the clause starts nothing is inside the window.
+    assert row_verdicts(terms, [first], START - timedelta(days=1))[0].reason == (
+        RowReason.OUTSIDE_WINDOW
+    )
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(clause_rows_and_day())
+def test_the_rows_that_count_add_up_to_the_metric_total(
+    case: tuple[ClauseTerms, list[RowFact], date],
+) -> None:
+    terms, rows, as_of = case
+    for measure in (REPORTED, VERIFIED):
+        verdicts = row_verdicts(terms, rows, as_of, measure)
+        counted = [row for row, verdict in zip(rows, verdicts, strict=True) if verdict.counts]
+        if terms.metric == Metric.PLACEMENTS:
+            total = Fraction(len({row.participant_ref for row in counted}))
+        elif terms.metric == Metric.HOURS:
+            total = sum(
+                (
+                    Fraction(row.hours) * Fraction(verdict.days, verdict.row_days)
+                    for row, verdict in zip(rows, verdicts, strict=True)
+                    if verdict.counts
+                ),
+                Fraction(0),
+            )
+        else:
+            total = sum(
+                (Fraction(v.days, 7) for v in verdicts if v.counts),
+                Fraction(0),
+            )
+        assert total == metric_total(terms, rows, as_of, measure)

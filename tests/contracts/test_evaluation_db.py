@@ -1,7 +1,9 @@
 """The production path (database → selectors → engine) against a brute-force evaluator.
 
 The brute force walks every day of every row and knows nothing of the SQL or of the engine's
-formulas; it only restates DESIGN.md §4 in the most literal way.
+formulas; it only restates DESIGN.md §4 in the most literal way. The generated reports include
+corrections (pending, approved with their original superseded, rejected), and the pure engine
+(``RowFact`` rows) is checked against the SQL totals on the same data.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.choices import ClauseStatus, Metric
+from contracts.compliance import RowFact, evaluate_clause
 from contracts.models import ClauseMilestone, Contract, SocialClause, TargetGroup
-from contracts.selectors import evaluate_clauses
+from contracts.selectors import clause_terms, clauses_for_evaluation, evaluate_clauses
 from internships.choices import ReportStatus
 from internships.models import PlacementReport, PlacementRow
 from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
@@ -30,11 +33,16 @@ def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
     start, due = clause["start"], clause["due"]
     window_end = min(due, as_of)
     totals = {}
-    for name, statuses in (("reported", {"submitted", "approved"}), ("verified", {"approved"})):
+    # Per measure: the statuses in which an original counts, and those in which a correction
+    # does (a correction counts only once approved; the original it replaces is superseded).
+    for name, originals, corrections in (
+        ("reported", {"submitted", "approved"}, {"approved"}),
+        ("verified", {"approved"}, {"approved"}),
+    ):
         days_by_person: dict[str, int] = defaultdict(int)
         hours = Fraction(0)
         for row in rows:
-            if row["status"] not in statuses:
+            if row["status"] not in (corrections if row["correction"] else originals):
                 continue
             if clause["groups"] and row["group"] not in clause["groups"]:
                 continue
@@ -128,35 +136,69 @@ def scenarios(draw):
                 "milestones": milestones,
             }
         )
+
+    def draw_rows(period_start: date, period_end: date, status: str, correction: bool):
+        rows = []
+        for person in draw(st.lists(st.sampled_from("ABCDE"), max_size=4)):
+            offset = draw(st.integers(0, (period_end - period_start).days))
+            start = period_start + timedelta(days=offset)
+            end = start + timedelta(days=draw(st.integers(0, (period_end - start).days)))
+            if any(r["person"] == person and r["start"] <= end and start <= r["end"] for r in rows):
+                continue
+            weeks = -(-((end - start).days + 1) // 7)
+            rows.append(
+                {
+                    "person": person,
+                    "group": draw(st.sampled_from(GROUPS)),
+                    "start": start,
+                    "end": end,
+                    "hours": Decimal(draw(st.integers(0, 60 * weeks * 100))) / 100,
+                    "status": status,
+                    "correction": correction,
+                }
+            )
+        return rows
+
+    # Per period: (quarter index, status, is a correction, rows), in the order they are made.
     reports = []
     for index, (period_start, period_end) in enumerate(QUARTERS):
+        # Half the periods have an approved report with corrections, so that every kind of
+        # correction turns up in a run.
+        corrected = draw(st.booleans())
         statuses = draw(st.lists(st.sampled_from(ReportStatus.values), max_size=2))
+        if corrected:
+            statuses = [s for s in statuses if s == "rejected"] + ["approved"]
         # at most one non-rejected report per period
         kept = [s for s in statuses if s == "rejected"] + [s for s in statuses if s != "rejected"][
             :1
         ]
         for status in kept:
-            rows = []
-            for person in draw(st.lists(st.sampled_from("ABCDE"), max_size=4)):
-                offset = draw(st.integers(0, (period_end - period_start).days))
-                start = period_start + timedelta(days=offset)
-                end = start + timedelta(days=draw(st.integers(0, (period_end - start).days)))
-                if any(
-                    r["person"] == person and r["start"] <= end and start <= r["end"] for r in rows
-                ):
-                    continue
-                weeks = -(-((end - start).days + 1) // 7)
-                rows.append(
-                    {
-                        "person": person,
-                        "group": draw(st.sampled_from(GROUPS)),
-                        "start": start,
-                        "end": end,
-                        "hours": Decimal(draw(st.integers(0, 60 * weeks * 100))) / 100,
-                        "status": status,
-                    }
+            reports.append(
+                (index, status, False, draw_rows(period_start, period_end, status, False))
+            )
+        if corrected:
+            # Corrections of the approved report: rejected ones, then at most one still open
+            # (a draft or submitted correction) or approved (the original is then superseded).
+            fixes = draw(
+                st.lists(
+                    st.sampled_from(["submitted", "approved", "rejected", "draft"]),
+                    min_size=1,
+                    max_size=2,
                 )
-            reports.append((index, status, rows))
+            )
+            fixes = [s for s in fixes if s == "rejected"] + [s for s in fixes if s != "rejected"][
+                :1
+            ]
+            for status in fixes:
+                reports.append(
+                    (index, status, True, draw_rows(period_start, period_end, status, True))
+                )
+            if "approved" in fixes:
+                original = len(reports) - len(fixes) - 1
+                index_, _, _, rows = reports[original]
+                for row in rows:
+                    row["status"] = "superseded"
+                reports[original] = (index_, "superseded", False, rows)
     as_of = CONTRACT_START + timedelta(days=draw(st.integers(-30, 420)))
     return clauses, reports, as_of
 
@@ -190,13 +232,17 @@ def test_database_path_agrees_with_brute_force(scenario):
             saved.append((clause, spec))
         groups = {group.code: group for group in TargetGroup.objects.all()}
         all_rows = []
-        for index, status, rows in reports:
+        originals: dict[int, PlacementReport] = {}
+        for index, status, correction, rows in reports:
             report = ReportFactory(
                 contract=contract,
                 period_start=QUARTERS[index][0],
                 period_end=QUARTERS[index][1],
                 status=status,
+                corrects=originals[index] if correction else None,
             )
+            if not correction:
+                originals[index] = report
             PlacementRow.objects.bulk_create(
                 PlacementRow(
                     report=report,
@@ -226,6 +272,25 @@ def test_database_path_agrees_with_brute_force(scenario):
                 "status": evaluation.status,
             }
             assert actual == expected, (spec, as_of)
+
+        # The pure engine, given the rows with their reports' status and whether each report is
+        # a correction, agrees with the SQL totals on every figure.
+        facts = [
+            RowFact(ref, group, start, end, hours, status, corrects is not None)
+            for ref, group, start, end, hours, status, corrects in PlacementRow.objects.filter(
+                report__contract=contract
+            ).values_list(
+                "participant_ref",
+                "target_group__code",
+                "start_date",
+                "end_date",
+                "hours",
+                "report__status",
+                "report__corrects_id",
+            )
+        ]
+        for clause in clauses_for_evaluation(Contract.objects.filter(pk=contract.pk)):
+            assert evaluate_clause(clause_terms(clause), facts, as_of) == results[clause.id]
         transaction.set_rollback(True)
 
 

@@ -374,6 +374,8 @@ def test_submitted_or_approved_report_makes_an_overdue_period_received(status: s
         due_date=date(2024, 2, 10),
         state="received",
         report=41,
+        received_on=None,
+        late=False,
     )
 
 
@@ -417,6 +419,43 @@ def test_each_report_is_matched_to_the_period_starting_on_its_key() -> None:
         ("received", 3),
         ("upcoming", None),
     ]
+
+
+def test_a_report_that_came_after_its_due_date_is_received_late_with_its_day() -> None:
+    reports = {
+        date(2024, 1, 1): ReportRef(id=1, status="approved", received_on=date(2024, 2, 10)),
+        date(2024, 2, 1): ReportRef(id=2, status="submitted", received_on=date(2024, 3, 11)),
+    }
+    entries = build_schedule(PERIODS, reports=reports, as_of=date(2024, 3, 20))
+    # January was due Feb 10 and came that day: on time. February was due Mar 10: late.
+    assert [(e.state, e.received_on, e.late) for e in entries[:2]] == [
+        ("received", date(2024, 2, 10), False),
+        ("received", date(2024, 3, 11), True),
+    ]
+
+
+def test_a_period_not_received_has_no_day_and_is_not_late() -> None:
+    reports = {date(2024, 1, 1): ReportRef(id=1, status="rejected", received_on=None)}
+    entry = build_schedule(PERIODS, reports=reports, as_of=AS_OF)[0]
+    assert (entry.state, entry.received_on, entry.late) == ("overdue", None, False)
+
+
+def test_a_pending_correction_does_not_make_its_period_received_but_an_approved_one_does() -> None:
+    pending = ReportRef(id=5, status="submitted", is_correction=True, received_on=date(2024, 2, 1))
+    approved = ReportRef(id=5, status="approved", is_correction=True, received_on=date(2024, 2, 1))
+    assert build_schedule(PERIODS, reports={date(2024, 1, 1): pending}, as_of=AS_OF)[0].state == (
+        "overdue"
+    )
+    entry = build_schedule(PERIODS, reports={date(2024, 1, 1): approved}, as_of=AS_OF)[0]
+    assert (entry.state, entry.late) == ("received", False)
+
+
+def test_as_it_stood_a_report_that_came_after_as_of_was_still_missing() -> None:
+    late = {date(2024, 1, 1): ReportRef(id=1, status="approved", received_on=date(2024, 3, 1))}
+    now = build_schedule(PERIODS, reports=late, as_of=date(2024, 2, 20))[0]
+    then = build_schedule(PERIODS, reports=late, as_of=date(2024, 2, 20), as_it_stood=True)[0]
+    assert (now.state, now.late) == ("received", True)
+    assert (then.state, then.received_on) == ("overdue", None)
 
 
 def test_schedule_state_moves_with_as_of() -> None:
