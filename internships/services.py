@@ -31,6 +31,7 @@ from core.models import language_of
 from core.roles import acts_for_contractor, is_officer
 
 from .choices import ReportStatus
+from .counting import statuses_on_approval
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
 logger = logging.getLogger(__name__)
@@ -112,11 +113,14 @@ def _review(*, report: PlacementReport, user, status: str, comment: str) -> Plac
                 _("Only a submitted report can be reviewed; this one is %(status)s.")
                 % {"status": report.get_status_display()}
             )
-        if status == ReportStatus.APPROVED and report.corrects_id:
-            # The approved correction replaces the version it corrects, which is kept.
-            corrected = PlacementReport.objects.select_for_update().get(pk=report.corrects_id)
-            corrected.status = ReportStatus.SUPERSEDED
-            audit.by(corrected, user).save(update_fields=["status", "updated_at"])
+        if status == ReportStatus.APPROVED:
+            # Approving a correction changes the status of the version it corrects too (kept,
+            # no longer counted): the statuses come from the one counting rule.
+            others = statuses_on_approval(report.pk, report.corrects_id)
+            others.pop(report.pk)
+            for other in PlacementReport.objects.select_for_update().filter(pk__in=others):
+                other.status = others[other.pk]
+                audit.by(other, user).save(update_fields=["status", "updated_at"])
         audit.by(report, user)
         report.status = status
         report.reviewed_by = user
