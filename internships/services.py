@@ -18,16 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.services import contract_evaluation_request
 from core import audit
+from core.exceptions import TransitionError
 from core.roles import OFFICERS
 
 from .choices import ReportStatus
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
 logger = logging.getLogger(__name__)
-
-
-class TransitionError(Exception):
-    """The report's status does not allow this transition (the API answers 409)."""
 
 
 def _enqueue_evaluation(contract_id: int) -> None:

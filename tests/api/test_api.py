@@ -24,8 +24,8 @@ from contracts.choices import AlertKind, AlertState, ClauseStatus
 from contracts.models import Alert, Contract, SocialClause
 from contracts.selectors import evaluate_clauses
 from core.api.throttling import LoginRateThrottle, WriteRateThrottle
-from core.demo import DEFAULT_PASSWORD
 from internships.choices import ReportStatus
+from internships.demo import DEFAULT_PASSWORD
 from internships.models import PlacementReport, PlacementRow
 from internships.pseudonyms import PSEUDONYM_PREFIX
 from procurement.models import Contractor, District

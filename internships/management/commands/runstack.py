@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from core.demo import DEFAULT_PASSWORD
+from internships.demo import DEFAULT_PASSWORD
 
 
 class Command(BaseCommand):
