@@ -253,7 +253,9 @@ if REDIS_URL:
 else:
     # The embedded broker: kombu's file-system transport. In and out must be the same folder, and
     # the control folder is set or kombu creates ./control wherever a process starts.
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is named (it means nothing to this transport) so that kombu does not warn, in
+    # every process, that it "reverts to localhost".
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
