@@ -17,13 +17,20 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from contracts.compliance import ClauseTerms, RowFact, evaluate_clause
-from contracts.models import Alert, Contract
+from contracts.models import Alert, AlertNotification, Contract
 from contracts.schedule import ReportRef, build_schedule, reporting_periods
 from contracts.selectors import evaluate_clauses
 from contracts.services import compliance_run
 from internships import services as report_services
 from internships.choices import ReportStatus
-from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
+from tests.factories import (
+    ContractFactory,
+    ContractorUserFactory,
+    ReportFactory,
+    RowFactory,
+    SocialClauseFactory,
+    UserFactory,
+)
 
 RULES = Path(settings.BASE_DIR) / "docs" / "RULES.md"
 BLOCK = re.compile(r"^```yaml\n(example:.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -183,6 +190,10 @@ def test_the_alert_example_is_what_a_compliance_run_does():
         reporting_frequency=terms["reporting_frequency"],
         report_grace_days=terms["report_grace_days"],
     )
+    officer = UserFactory(username="officer")
+    contract.procurement.officer = officer
+    contract.procurement.save()
+    ContractorUserFactory(username="contractor", contractor=contract.contractor)
     clause_terms = example["clause"]
     SocialClauseFactory(
         contract=contract,
@@ -195,6 +206,15 @@ def test_the_alert_example_is_what_a_compliance_run_does():
 
     compliance_run(as_of=example["as_of"], contracts=only_this)
     assert _alerts(contract) == sorted(example["before"])
+    told = {
+        kind: sorted(
+            AlertNotification.objects.filter(
+                alert__contract=contract, alert__kind=kind
+            ).values_list("recipient__username", flat=True)
+        )
+        for kind in example["recipients"]
+    }
+    assert told == example["recipients"]
 
     stated = example["report"]
     (period,) = [p for p in contract.reporting_periods() if p.start == stated["period_start"]]
