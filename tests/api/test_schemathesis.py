@@ -13,9 +13,10 @@ test's own connection, so that signal handler is disconnected for these tests (D
 client does the same).
 
 The checks: no 5xx (with the server's traceback in the failure), responses that match the schema
-(body and content type), and status codes that the schema documents, or, for a 4xx, that follow
-the API's one error format (docs/API.md). ``test_schema_documents_the_error_responses`` is the
-strict form of the last check, on the schema itself.
+(body and content type, errors included: their format is in the schema), only status codes that
+the schema documents, and valid data (by the schema) accepted unless a rule the schema cannot
+state refuses it (``RULES_THE_SCHEMA_CANNOT_STATE``): a schema looser than the validation fails.
+``test_schema_documents_the_error_responses`` checks the error statuses on the schema itself.
 """
 
 from __future__ import annotations
