@@ -253,7 +253,9 @@ if REDIS_URL:
 else:
     # The embedded broker: kombu's file-system transport. In and out must be the same folder, and
     # the control folder is set or kombu creates ./control wherever a process starts.
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is named (it means nothing to this transport) so that kombu does not warn, in
+    # every process, that it "reverts to localhost".
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -294,12 +296,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
+    # An unknown ?format= answers 400 (DRF: 404).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.pagination.ContentNegotiation",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "writes": env.str("API_WRITE_RATE", default="120/minute"),

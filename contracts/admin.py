@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.templatetags.ui import amount, forecast_text, status_badge
+from internships.templatetags.ui import amount, forecast_text, status_badge
 
 from .benchmarks import bands_all, contract_benchmark
 from .choices import AlertState, ClauseStatus, Metric

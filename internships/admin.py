@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import audit
-from core.templatetags.ui import report_badge
+from internships.templatetags.ui import report_badge
 
 from . import services
 from .choices import ReportStatus

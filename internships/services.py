@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.services import contract_evaluation_request
 from core import audit
+from core.exceptions import TransitionError
 from core.models import language_of
 from core.roles import acts_for_contractor, is_officer
 
@@ -35,10 +36,6 @@ from .counting import statuses_on_approval
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
 logger = logging.getLogger(__name__)
-
-
-class TransitionError(Exception):
-    """The report's status does not allow this transition (the API answers 409)."""
 
 
 def _enqueue_evaluation(contract_id: int) -> None:

@@ -9,7 +9,9 @@ from core.luhn import luhn_valid
 
 # ASCII digits only: "\d" also matches e.g. Arabic-Indic digits, which would slip past the unique
 # constraint as a second spelling of the same number.
-_ORG_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$", re.ASCII)
+#: Also the API schema's ``pattern`` (JSON Schema's ``\d`` is ASCII only).
+ORG_NUMBER_PATTERN = r"^(\d{6})-?(\d{4})$"
+_ORG_NUMBER = re.compile(ORG_NUMBER_PATTERN, re.ASCII)
 
 
 def normalise_org_number(value: str) -> str:

@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.choices import ClauseStatus, Forecast, Metric
@@ -248,6 +249,16 @@ ANNUAL_TABLES = (
 )
 
 
+_TABLE_NAME = "(" + "|".join(ANNUAL_TABLES) + ")"
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": rf"^\s*{_TABLE_NAME}\s*(,\s*{_TABLE_NAME}\s*)*$"}
+)
+class TableNamesField(serializers.CharField):
+    """Comma-separated table names; the schema states which (``validate_tables`` checks)."""
+
+
 class AnnualQuerySerializer(serializers.Serializer):
     """``analytics/annual/`` query parameters."""
 
@@ -255,7 +266,7 @@ class AnnualQuerySerializer(serializers.Serializer):
         min_value=2000, help_text="The report's year: from 2000 up to the current year."
     )
 
-    tables = serializers.CharField(
+    tables = TableNamesField(
         required=False,
         help_text="Only these tables, comma-separated (default all): "
         + ", ".join(ANNUAL_TABLES)

@@ -25,6 +25,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import TransitionError
+
 #: Django's own message for this refusal (the admin's), translated by Django's catalogue: it is
 #: deliberately not a literal inside ``gettext()`` here, because it is not one of our strings.
 _PROTECTED = (
@@ -79,8 +81,6 @@ def _is_field_errors(item) -> bool:
 
 
 def _as_drf(error: Exception, context) -> Exception:
-    from internships.services import TransitionError
-
     if isinstance(error, DjangoValidationError):
         if hasattr(error, "error_dict"):
             detail = {

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -279,6 +280,18 @@ class CorrectionSerializer(serializers.Serializer):
 
 class ReviewSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RejectionSerializer(serializers.Serializer):
+    """The body of ``reject`` as the schema states it. The view reads it with
+    :class:`ReviewSerializer`: the rule that a rejection says why lives in
+    ``services.report_reject``, which answers a blank comment under ``review_comment``."""
+
+    comment = serializers.CharField(
+        max_length=2000,
+        validators=[RegexValidator(r"^[^\x00]*[^\x00\s][^\x00]*$")],
+        help_text=_("Why the report is rejected (required)."),
+    )
 
 
 class ImportFormSerializer(serializers.Serializer):

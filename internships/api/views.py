@@ -19,6 +19,7 @@ from .serializers import (
     CorrectionSerializer,
     ImportErrorsSerializer,
     ImportFormSerializer,
+    RejectionSerializer,
     ReportSerializer,
     ReviewSerializer,
 )
@@ -241,7 +242,7 @@ class ReportViewSet(viewsets.ModelViewSet):
         )
         return self._respond(report)
 
-    @extend_schema(request=ReviewSerializer, responses={200: ReportSerializer})
+    @extend_schema(request=RejectionSerializer, responses={200: ReportSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None, format=None):
         """Reject a submitted report with a comment (officers)."""

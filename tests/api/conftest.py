@@ -32,8 +32,8 @@ from contracts.models import (
     TargetGroup,
 )
 from contracts.services import compliance_run
-from core.demo import DEFAULT_PASSWORD, seed_demo
 from internships.choices import ReportStatus
+from internships.demo import DEFAULT_PASSWORD, seed_demo
 from internships.models import PlacementReport, PlacementRow
 from procurement.models import Contractor, ContractorMembership, District, Procurement
 from tests.factories import ContractFactory, ProcurementFactory, ReportFactory, RowFactory

@@ -24,8 +24,8 @@ from contracts.choices import AlertKind, AlertState, ClauseStatus
 from contracts.models import Alert, Contract, SocialClause
 from contracts.selectors import evaluate_clauses
 from core.api.throttling import LoginRateThrottle, WriteRateThrottle
-from core.demo import DEFAULT_PASSWORD
 from internships.choices import ReportStatus
+from internships.demo import DEFAULT_PASSWORD
 from internships.models import PlacementReport, PlacementRow
 from internships.pseudonyms import PSEUDONYM_PREFIX
 from procurement.models import Contractor, District
@@ -253,10 +253,10 @@ def test_page_size_is_capped_at_500(officer):
     assert len(_json(officer.get(f"{API}districts/"))["results"]) == 50  # the default
 
 
-def test_a_page_past_the_end_is_404(officer):
+def test_a_page_past_the_end_is_400_naming_the_page(officer):
     response = officer.get(f"{API}contracts/?page=999")
-    assert response.status_code == 404
-    assert set(_json(response)) == {"detail"}
+    assert response.status_code == 400
+    assert set(_json(response)) == {"page"}
 
 
 def _throttle(monkeypatch, settings, scope: str, rate: str, throttle_class) -> None:

@@ -282,10 +282,13 @@ def test_bad_filters_answer_400_as_json_even_for_a_file(api, officer):
     assert set(response.json()) == {"as_of", "sep"}
 
 
-def test_an_unknown_format_is_404(api, officer):
+def test_an_unknown_format_is_400_naming_the_formats(api, officer):
     api.force_authenticate(officer)
 
-    assert api.get(COMPLIANCE, {"format": "pdf"}).status_code == 404
+    response = api.get(COMPLIANCE, {"format": "pdf"})
+
+    assert response.status_code == 400
+    assert "xlsx" in response.json()["format"][0]
 
 
 @pytest.mark.parametrize(
@@ -435,7 +438,10 @@ def test_a_contractor_gets_only_its_own_rows(api, world):
 def test_rows_export_has_no_json_format(api, officer):
     api.force_authenticate(officer)
 
-    assert api.get(ROWS, {"format": "json"}).status_code == 404
+    response = api.get(ROWS, {"format": "json"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["format"]
 
 
 def test_spreadsheet_formulas_in_text_are_neutralised(api, officer, world):

@@ -29,8 +29,8 @@ from contracts import ocds
 from contracts.choices import Metric
 from contracts.models import Contract, TargetGroup
 from contracts.selectors import evaluate_clauses
-from core.demo import seed_demo
 from internships.choices import ReportStatus
+from internships.demo import seed_demo
 from tests.factories import (
     ContractFactory,
     ContractorUserFactory,

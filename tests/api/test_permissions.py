@@ -33,8 +33,8 @@ from contracts.choices import AlertKind, AlertState
 from contracts.models import (
     Alert,
 )
-from core.demo import DEFAULT_PASSWORD
 from internships.choices import ReportStatus
+from internships.demo import DEFAULT_PASSWORD
 from internships.models import PlacementReport
 
 from .conftest import API, CONTRACTOR_A, CONTRACTOR_B, ROLES, Side, World, database_state

@@ -25,8 +25,8 @@ from contracts.choices import Metric, ReportingFrequency
 from contracts.models import Contract, TargetGroup
 from contracts.selectors import evaluate_clauses
 from contracts.totals import clause_group_totals, clause_totals
-from core.demo import seed_demo
 from internships.choices import ReportStatus
+from internships.demo import seed_demo
 from tests.factories import (
     ContractFactory,
     MilestoneFactory,

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.demo import seed_demo
+from internships.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 

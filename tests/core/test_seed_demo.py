@@ -10,8 +10,8 @@ from django.core.management import call_command
 from contracts.choices import ClauseStatus, Metric
 from contracts.models import Contract, SocialClause
 from contracts.selectors import contract_schedule, evaluate_clauses
-from core.demo import seed_demo
 from internships.choices import ReportStatus
+from internships.demo import seed_demo
 from internships.models import PlacementReport, PlacementRow
 from procurement.models import Contractor, Procurement
 

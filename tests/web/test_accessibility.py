@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 
 from contracts.choices import ClauseStatus, PeriodState
-from core.templatetags.ui import report_badge, state_badge, status_badge
 from internships.choices import ReportStatus
+from internships.templatetags.ui import report_badge, state_badge, status_badge
 
 CSS = Path(settings.BASE_DIR) / "core" / "static" / "core"
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from contracts.annual import annual_report
 from contracts.api.serializers import ANNUAL_TABLES
 from contracts.models import BenchmarkBand, Contract
-from core.demo import seed_demo
+from internships.demo import seed_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogue")]
 API = "/api/v1/analytics/annual/"

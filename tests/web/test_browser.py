@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from contracts.choices import PeriodState
 from contracts.selectors import contract_schedules
-from core.demo import seed_demo
 from internships.choices import ReportStatus
+from internships.demo import seed_demo
 from internships.models import PlacementReport
 from procurement.models import ContractorMembership
 from tests.conftest import _unavailable

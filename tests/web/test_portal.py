@@ -271,7 +271,7 @@ def test_pages_are_swedish_by_default_and_english_after_switching(
     [("entreprenor1", "/portal/"), ("manager", "/dashboard/"), ("officer", "/admin/work-queue/")],
 )
 def test_each_demo_user_lands_on_their_page_after_logging_in(client, username, landing):
-    from core.demo import seed_demo
+    from internships.demo import seed_demo
 
     seed_demo()
     response = client.post(

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract
-from core.demo import DEFAULT_PASSWORD, seed_demo
 from core.progress import progress
+from internships.demo import DEFAULT_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from core.demo import DEFAULT_PASSWORD
+from internships.demo import DEFAULT_PASSWORD
 
 
 class Command(BaseCommand):
@@ -30,6 +31,10 @@ class Command(BaseCommand):
             ],
             "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
         }  # fmt: skip
+        # Django's development server warns, at every start, not to use it in production; the
+        # banner says it once, with what to use instead, so the warning is turned off here.
+        environment = {name: dict(os.environ) for name in commands}
+        environment["web"]["DJANGO_RUNSERVER_HIDE_WARNING"] = "true"
         processes: dict[str, subprocess.Popen] = {}
         stopping = False
 
@@ -43,7 +48,9 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # Own process groups: the terminal's Ctrl-C reaches only us, and we stop the
                 # children in order and wait for each, so nothing is left behind.
-                processes[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+                processes[name] = subprocess.Popen(  # noqa: S603
+                    command, start_new_session=True, env=environment[name]
+                )
             self._banner(addr)
             while not stopping:
                 for name, process in processes.items():
@@ -79,7 +86,15 @@ class Command(BaseCommand):
             "    manager       manager (admin)",
             "    entreprenor1  contractor user, Vätterstrand Bygg AB",
             "    entreprenor2  contractor user, Jönköpings Entreprenad AB",
+            "  Django's development server, for trying the system out; in production run the",
+            "  image of docs/DEPLOYMENT.md (gunicorn).",
             "  Press Ctrl-C to stop everything.",
             "",
         ]
+        if settings.SITE_URL.rstrip("/") != f"http://{addr}":
+            # Links in e-mails (alert digests, password reset) start with SITE_URL.
+            lines[-2:-2] = [
+                f"  Links in e-mails point to SITE_URL={settings.SITE_URL};",
+                f"  start with SITE_URL=http://{addr} to make them point here.",
+            ]
         self.stdout.write("\n".join(lines))
