@@ -1,4 +1,4 @@
-"""The REST API under /api/v1/ (DESIGN.md §7)."""
+"""The REST API under /api/v1/ (docs/API.md)."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter

@@ -1,4 +1,4 @@
-"""Django settings, read from the environment (DESIGN.md §9).
+"""Django settings, read from the environment (docs/DEPLOYMENT.md).
 
 Without any environment variable the project runs on the zero-setup default: a SQLite file and a
 Celery broker on the local file system, both under ``var/``. ``DATABASE_URL`` and
@@ -35,7 +35,7 @@ def _persisted_secret(name: str) -> str:
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or _persisted_secret("secret_key")
-# Key of the HMAC that turns a personnummer into a participant reference (DESIGN.md §3). It must
+# Key of the HMAC that turns a personnummer into a participant reference (docs/RULES.md §5). It must
 # stay the same for the life of the data, or the same person is no longer recognised across reports.
 PARTICIPANT_HMAC_KEY = env.str("PARTICIPANT_HMAC_KEY", default="") or _persisted_secret(
     "participant_hmac_key"
@@ -286,7 +286,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# --- REST API (DESIGN.md §7) ----------------------------------------------------------------
+# --- REST API (docs/API.md) ----------------------------------------------------------------
 REST_FRAMEWORK = {
     # Tokens for integrations (hashed at rest, expiring, revocable); sessions for the web UI.
     # No Basic auth: a password must never travel with every request.
@@ -344,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Open data (OCDS export, DESIGN.md §7) ---------------------------------------------------
+# --- Open data (OCDS export, docs/API.md) ---------------------------------------------------
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-xxxxxx")
 OCDS_BUYER_NAME = env.str("OCDS_BUYER_NAME", default="Vätterhem")
 OCDS_BUYER_ORG_NUMBER = env.str("OCDS_BUYER_ORG_NUMBER", default="")

@@ -17,7 +17,7 @@ from .work_queue import work_queue
 def work_queue_view(request: HttpRequest) -> TemplateResponse:
     """What waits for the officers today: reports to review, overdue reports, clauses behind.
 
-    Officers land here after logging in; managers may read it too (DESIGN.md §8)."""
+    Officers land here after logging in; managers may read it too (docs/RULES.md §6)."""
     if not sees_everything(request.user):
         raise PermissionDenied(_("The work queue is for officers and managers."))
     context = {

@@ -28,7 +28,7 @@ class ContractStatus(models.TextChoices):
 
 
 class ClauseStatus(models.TextChoices):
-    """The status ladder of DESIGN.md §4, in the order the rules are tried."""
+    """The status ladder of docs/RULES.md §1–§2, in the order the rules are tried."""
 
     MET = "met", _("met")
     BREACHED = "breached", _("breached")
@@ -39,7 +39,7 @@ class ClauseStatus(models.TextChoices):
 
 
 class Forecast(models.TextChoices):
-    """When a clause reaches its target at the pace so far (DESIGN.md §4, issue 7)."""
+    """When a clause reaches its target at the pace so far (docs/RULES.md §1–§2, issue 7)."""
 
     REACHED = "reached", _("target reached")
     ON_TIME = "on_time", _("reached by the due date")
@@ -48,7 +48,7 @@ class Forecast(models.TextChoices):
 
 
 class PeriodState(models.TextChoices):
-    """State of one reporting period (DESIGN.md §5), in order of precedence."""
+    """State of one reporting period (docs/RULES.md §3), in order of precedence."""
 
     RECEIVED = "received", _("received")
     OVERDUE = "overdue", _("overdue")

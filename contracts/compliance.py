@@ -1,4 +1,4 @@
-"""The compliance engine: the rules of DESIGN.md §4 as pure functions over plain data.
+"""The compliance engine: the rules of docs/RULES.md §1–§2 as pure functions over plain data.
 
 This is the one place where a social clause is measured. Selectors turn clauses, milestones and
 placement rows into the plain values below; the API, admin, dashboard, exports and Celery tasks all

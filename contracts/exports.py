@@ -1,4 +1,4 @@
-"""Spreadsheet exports: compliance figures and placement-report rows as CSV or XLSX (DESIGN.md §7).
+"""Spreadsheet exports: compliance figures and placement-report rows as CSV or XLSX (docs/API.md).
 
 The API negotiates these as formats (``?format=csv`` / ``?format=xlsx``, or an ``Accept`` header)
 through the two renderer classes below; the views then answer with a streamed file instead of a

@@ -1,4 +1,4 @@
-"""Contracts, target groups, social clauses and their milestones (DESIGN.md §3)."""
+"""Contracts, target groups, social clauses and their milestones (docs/RULES.md §5)."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ class Contract(models.Model):
             raise ValidationError({"end_date": _("The end date must be after the start date.")})
 
     def reporting_periods(self) -> list[Period]:
-        """The contract's reporting periods (DESIGN.md §5)."""
+        """The contract's reporting periods (docs/RULES.md §3)."""
         return reporting_periods(
             start_date=self.start_date,
             end_date=self.end_date,
@@ -236,7 +236,7 @@ class SocialClause(models.Model):
             raise ValidationError(errors)
 
     def apply_contract_dates(self) -> None:
-        """Default the window to the contract's dates (DESIGN.md §3)."""
+        """Default the window to the contract's dates (docs/RULES.md §5)."""
         if self.contract_id:
             if self.start_date is None:
                 self.start_date = self.contract.start_date
@@ -341,7 +341,7 @@ class ClauseSnapshot(models.Model):
 
 
 class Alert(models.Model):
-    """Something a manager, officer or contractor should know about (DESIGN.md §6)."""
+    """Something a manager, officer or contractor should know about (docs/RULES.md §4)."""
 
     kind = models.CharField(_("kind"), max_length=32, choices=AlertKind.choices)
     contract = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""A contract as an Open Contracting Data Standard 1.1 release package (DESIGN.md §7).
+"""A contract as an Open Contracting Data Standard 1.1 release package (docs/API.md).
 
 The package holds one release about the contract, with the Sustainability and Metrics extensions:
 

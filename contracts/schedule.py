@@ -1,4 +1,4 @@
-"""The reporting schedule of DESIGN.md §5 as pure functions over dates.
+"""The reporting schedule of docs/RULES.md §3 as pure functions over dates.
 
 A contract's first period runs from its start date to the end of that calendar month (monthly) or
 quarter (quarterly), then whole calendar months or quarters follow, and the last ends on the
@@ -87,7 +87,7 @@ def is_period(periods: list[Period], period_start: date, period_end: date) -> bo
 
 
 def period_state(period: Period, *, received: bool, as_of: date) -> str:
-    """The state of one period on ``as_of`` (DESIGN.md §5), first match wins."""
+    """The state of one period on ``as_of`` (docs/RULES.md §3), first match wins."""
     if received:
         return PeriodState.RECEIVED
     if period.due_date < as_of:

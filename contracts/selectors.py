@@ -233,7 +233,7 @@ def report_refs(
 
 
 def contract_schedule(contract: Contract, *, as_of: date) -> list[ScheduleEntry]:
-    """The reporting schedule of ``contract`` on ``as_of`` (DESIGN.md §5), one query."""
+    """The reporting schedule of ``contract`` on ``as_of`` (docs/RULES.md §3), one query."""
     refs = report_refs(Contract.objects.filter(pk=contract.pk))
     return build_schedule(contract.reporting_periods(), reports=refs[contract.pk], as_of=as_of)
 
@@ -258,7 +258,7 @@ def active_contracts() -> QuerySet[Contract]:
 
 
 def contract_list(*, user) -> QuerySet[Contract]:
-    """Every contract for staff; a contractor user sees its own (DESIGN.md §8)."""
+    """Every contract for staff; a contractor user sees its own (docs/RULES.md §6)."""
     contracts = (
         Contract.objects.select_related("procurement", "contractor", "district")
         .prefetch_related("managers")

@@ -4,7 +4,7 @@ Every service owns its transaction (callers need no wrapper); who may do what is
 ``core.roles`` only.
 
 Everything here is idempotent: running a job twice, or on two workers at once, leaves the same
-state and sends no e-mail twice (DESIGN.md §6).
+state and sends no e-mail twice (docs/RULES.md §4).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 AlertKey = tuple[str, int, int | None, date | None]  # kind, contract, clause, period_start
 
-#: Who hears of each kind of alert (DESIGN.md §6).
+#: Who hears of each kind of alert (docs/RULES.md §4).
 _TO_STAFF = {
     AlertKind.REPORT_OVERDUE,
     AlertKind.CLAUSE_BEHIND,
@@ -283,7 +283,7 @@ def alert_acknowledge(*, alert: Alert, user) -> Alert:
 
 
 def alert_close(*, alert: Alert, user, comment: str) -> Alert:
-    """An officer closes a ``clause_breached`` alert, saying why (DESIGN.md §6).
+    """An officer closes a ``clause_breached`` alert, saying why (docs/RULES.md §4).
 
     A breached clause stays breached, so the compliance run never resolves this alert: an
     officer decides it has been dealt with (a penalty charged, a deficiency case settled). The

@@ -1,4 +1,4 @@
-"""The managers' dashboard (/dashboard/), for officers and managers (DESIGN.md §7)."""
+"""The managers' dashboard (/dashboard/), for officers and managers (docs/API.md)."""
 
 from __future__ import annotations
 

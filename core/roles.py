@@ -1,4 +1,4 @@
-"""The roles of DESIGN.md §8 and how a user is told apart.
+"""The roles of docs/RULES.md §6 and how a user is told apart.
 
 Officers and managers are Django groups; a contractor user is one with a contractor membership.
 """
@@ -46,7 +46,7 @@ def is_manager(user) -> bool:
 
 
 def sees_everything(user) -> bool:
-    """Officers, managers and superusers read all contracts (DESIGN.md §8)."""
+    """Officers, managers and superusers read all contracts (docs/RULES.md §6)."""
     return user.is_authenticated and (user.is_superuser or is_officer(user) or is_manager(user))
 
 
@@ -67,7 +67,7 @@ def is_contractor_user_of(user, contractor_id: int) -> bool:
 
 
 def acts_for_contractor(user, contractor_id: int) -> bool:
-    """May write that contractor's reports: its own users, and superusers (DESIGN.md §8)."""
+    """May write that contractor's reports: its own users, and superusers (docs/RULES.md §6)."""
     return user.is_authenticated and (
         user.is_superuser or is_contractor_user_of(user, contractor_id)
     )

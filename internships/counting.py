@@ -1,7 +1,7 @@
 """Which reports count: the one rule, as a pure function, a Django ``Q`` and an SQL condition.
 
 A report's rows count as *reported* when the report is submitted or approved, and as *verified*
-when it is approved (DESIGN.md §4); a period is *received* when the report that stands for it
+when it is approved (docs/RULES.md §1–§2); a period is *received* when the report that stands for it
 counts as reported (§5). Corrections are versions of an approved report: a correction counts only
 once approved (its corrected report then becomes ``superseded`` and no longer counts), so a
 pending correction never stands for its period and the version it corrects keeps counting until

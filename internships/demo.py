@@ -1,7 +1,7 @@
 """The demo data set behind ``manage.py seed_demo``.
 
 Realistic Jönköping contracts, dated relative to the day the data is made, so that a fresh demo
-always shows every clause status of DESIGN.md §4, overdue periods and reports in every status.
+always shows every clause status of docs/RULES.md §2.2, overdue periods and reports in every status.
 Each clause is given an intended status; placements are then added one participant at a time and
 checked with the compliance engine itself until the clause delivers what that status needs.
 Running it again leaves existing objects as they are and only adds what is missing.

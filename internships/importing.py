@@ -1,4 +1,4 @@
-"""File import of placement reports (DESIGN.md §7 "File import").
+"""File import of placement reports (docs/API.md "Reports").
 
 A contractor uploads a CSV or XLSX file with one line per placement row. :func:`read_table` turns it
 into plain text values by field, keeping for each line the row number the user sees in the

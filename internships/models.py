@@ -1,4 +1,4 @@
-"""Placement reports and their rows (DESIGN.md §3)."""
+"""Placement reports and their rows (docs/RULES.md §5)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from contracts.schedule import is_period
 from .choices import ReportStatus
 from .pseudonyms import participant_ref_from
 
-#: At most this many hours per started week of a row (DESIGN.md §3).
+#: At most this many hours per started week of a row (docs/RULES.md §5).
 MAX_HOURS_PER_WEEK = 60
 
 

@@ -1,4 +1,4 @@
-"""Pseudonymisation of participants (DESIGN.md §3).
+"""Pseudonymisation of participants (docs/RULES.md §5).
 
 A contractor may identify a participant by its own stable code or by a Swedish personnummer. A
 personnummer is validated and turned at once into a keyed HMAC, so the raw number is never stored

@@ -1,4 +1,4 @@
-"""Writes of the internships app: report transitions (DESIGN.md §3, §8).
+"""Writes of the internships app: report transitions (docs/RULES.md §5, §6).
 
 Every service here owns its transaction (``transaction.atomic()`` inside it): a caller (portal
 view, API, admin, import) needs no wrapper, and a row lock (``select_for_update``) is always taken

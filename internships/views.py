@@ -1,5 +1,5 @@
 """The contractor portal (/portal/): my contracts, where each clause stands, the reporting
-schedule, report forms and file upload (DESIGN.md §7).
+schedule, report forms and file upload (docs/API.md).
 
 Views only check input and call selectors and services; what a user may see comes from the same
 scoped selectors as the API (``contract_list(user=…)``, ``report_list(user=…)``), so another

@@ -1,4 +1,4 @@
-"""Districts, contractors (with their users) and procurements (DESIGN.md §3)."""
+"""Districts, contractors (with their users) and procurements (docs/RULES.md §5)."""
 
 import contextlib
 

@@ -1,4 +1,4 @@
-"""Reads of the procurement app, scoped to what a user may see (DESIGN.md §8)."""
+"""Reads of the procurement app, scoped to what a user may see (docs/RULES.md §6)."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ class ClauseSerializer(serializers.ModelSerializer):
 
 
 class EvaluationSerializer(serializers.Serializer):
-    """One clause's evaluation (DESIGN.md §4, §7)."""
+    """One clause's evaluation (docs/RULES.md §1–§2, docs/API.md)."""
 
     clause = serializers.IntegerField()
     contract = serializers.IntegerField()

@@ -70,7 +70,7 @@ class ContractViewSet(viewsets.ModelViewSet):
     @extend_schema(parameters=[AS_OF], responses=ScheduleEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def schedule(self, request, pk=None):
-        """Every reporting period with its due date and state (DESIGN.md §5)."""
+        """Every reporting period with its due date and state (docs/RULES.md §3)."""
         as_of = _as_of(request)
         entries = selectors.contract_schedule(self.get_object(), as_of=as_of)
         return Response(ScheduleEntrySerializer([asdict(e) for e in entries], many=True).data)
@@ -78,7 +78,7 @@ class ContractViewSet(viewsets.ModelViewSet):
     @extend_schema(parameters=[AS_OF], responses=EvaluationSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def compliance(self, request, pk=None):
-        """Where each clause of the contract stands (DESIGN.md §4)."""
+        """Where each clause of the contract stands (docs/RULES.md §1–§2)."""
         as_of = _as_of(request)
         contract = self.get_object()
         items = selectors.evaluate_clauses(
@@ -259,7 +259,7 @@ class OCDSContractViewSet(viewsets.GenericViewSet):
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Alerts (DESIGN.md §6). Managers and officers acknowledge them; officers close a
+    """Alerts (docs/RULES.md §4). Managers and officers acknowledge them; officers close a
     ``clause_breached`` alert, with a comment."""
 
     serializer_class = AlertSerializer

@@ -1,4 +1,4 @@
-"""Seed the target groups of DESIGN.md §3 with their Swedish and English names."""
+"""Seed the target groups of docs/RULES.md §5 with their Swedish and English names."""
 
 from django.db import migrations
 

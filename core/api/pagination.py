@@ -12,7 +12,7 @@ from django.core.paginator import InvalidPage
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, negotiation, pagination
 
-#: DESIGN.md §7: at most 500 results a page; a larger ``page_size`` gives 500 (docs/API.md).
+#: docs/API.md: at most 500 results a page; a larger ``page_size`` gives 500 (docs/API.md).
 MAX_PAGE_SIZE = 500
 
 

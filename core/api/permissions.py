@@ -7,7 +7,7 @@ from core.roles import is_officer, sees_everything
 
 class OfficerWritesOthersRead(BasePermission):
     """Reading is for every authenticated user (scoped by the queryset); writing is for officers
-    and superusers (DESIGN.md §8: contractors, procurements, contracts, clauses)."""
+    and superusers (docs/RULES.md §6: contractors, procurements, contracts, clauses)."""
 
     def has_permission(self, request, view) -> bool:
         if not request.user.is_authenticated:

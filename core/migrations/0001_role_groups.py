@@ -1,4 +1,4 @@
-"""Create the role groups of DESIGN.md §8 with the model permissions each role needs in the admin."""
+"""Create the role groups of docs/RULES.md §6 with the model permissions each role needs in the admin."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

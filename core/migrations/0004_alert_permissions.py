@@ -1,5 +1,5 @@
 """Officers and managers read alerts, notifications and snapshots in the admin, and acknowledge
-alerts there (DESIGN.md §8: alerts are read/ack for both roles). Acknowledging is an admin action
+alerts there (docs/RULES.md §6: alerts are read/ack for both roles). Acknowledging is an admin action
 that needs only the view permission; officers may also change alerts (close them)."""
 
 from django.contrib.auth.management import create_permissions

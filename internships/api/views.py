@@ -26,7 +26,7 @@ from .serializers import (
 
 
 class ReportPermission(permissions.BasePermission):
-    """Contractor users (and superusers) write reports; officers review them (DESIGN.md §8)."""
+    """Contractor users (and superusers) write reports; officers review them (docs/RULES.md §6)."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user

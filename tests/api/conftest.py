@@ -41,7 +41,7 @@ from tests.factories import ContractFactory, ProcurementFactory, ReportFactory, 
 #: The day the demo data is made for: fixed, so figures and states do not move with the calendar.
 DEMO_DAY = date(2026, 11, 28)
 API = "/api/v1/"
-#: The roles of DESIGN.md §8, as the demo names its users.
+#: The roles of docs/RULES.md §6, as the demo names its users.
 CONTRACTOR_A, CONTRACTOR_B = "entreprenor1", "entreprenor2"
 ROLES = ("anonymous", CONTRACTOR_A, CONTRACTOR_B, "officer", "manager", "superuser")
 

@@ -1,4 +1,4 @@
-"""The REST API as an integrating system sees it (DESIGN.md §7, docs/API.md).
+"""The REST API as an integrating system sees it (docs/API.md, docs/API.md).
 
 Authentication, pagination, throttling, report transitions, validation (a failed request changes
 nothing), filters and ordering, query counts of the lists, compliance and alerts.
@@ -698,7 +698,7 @@ def test_a_second_report_for_a_period_is_refused(contractor, side):
 
 
 def test_a_new_report_may_replace_a_rejected_one(contractor, side):
-    """The period of a rejected report is free again (DESIGN.md §3)."""
+    """The period of a rejected report is free again (docs/RULES.md §5)."""
     rejected = side.reports[ReportStatus.REJECTED]
     body = {
         "contract": side.contract.id,

@@ -1,4 +1,4 @@
-"""CSV and XLSX exports of compliance figures and report rows (DESIGN.md §7, issue points 7)."""
+"""CSV and XLSX exports of compliance figures and report rows (docs/API.md, issue points 7)."""
 
 from __future__ import annotations
 

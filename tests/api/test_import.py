@@ -1,5 +1,5 @@
 """File import of placement reports: ``POST reports/import/`` and ``GET reports/import-template/``
-(DESIGN.md §7 "File import").
+(docs/API.md "Reports").
 
 Every refusal answers 400 ``{"errors": [{"row", "column", "message"}]}`` and saves nothing; ``row``
 is the row number the user sees in the spreadsheet (the header is row 1).

@@ -1,4 +1,4 @@
-"""The OCDS 1.1 release package of a contract (DESIGN.md §7, issue point 8).
+"""The OCDS 1.1 release package of a contract (docs/API.md, issue point 8).
 
 Validated offline against the vendored schemas in ``tests/data/ocds`` only: the release-package
 schema (its ``$ref`` to the release schema resolved from a local registry that has no way to

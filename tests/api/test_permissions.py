@@ -1,4 +1,4 @@
-"""The permission matrix of the API (DESIGN.md §8, errors of §7), generated per endpoint.
+"""The permission matrix of the API (docs/RULES.md §6; errors: docs/API.md), per endpoint.
 
 Every endpoint is found by introspection: the router's viewsets with their standard and extra
 actions (``@action``), and the plain views under ``auth/``. Each (endpoint, method) must have a
@@ -547,7 +547,7 @@ def test_permission_matrix(key, role, scope, world, client_for):
     if rule is None:
         pytest.fail(
             f"The API has an endpoint the permission matrix does not know: {key}. Decide what "
-            "each role may do with it (DESIGN.md §8) and add a rule to RULES.",
+            "each role may do with it (docs/RULES.md §6) and add a rule to RULES.",
             pytrace=False,
         )
     method = key.split(" ", 1)[0]
@@ -715,7 +715,7 @@ def test_contractor_cannot_move_its_draft_to_another_contractors_contract(world,
 
 
 def test_contractor_cannot_acknowledge_or_see_clause_alerts(world, client_for):
-    """Contractor users see only the report alerts of their own contracts (DESIGN.md §8)."""
+    """Contractor users see only the report alerts of their own contracts (docs/RULES.md §6)."""
     side = world.sides["A"]
     clause_alert = Alert.objects.create(
         kind=AlertKind.CLAUSE_BEHIND, contract=side.contract, clause=side.clause

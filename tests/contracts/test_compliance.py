@@ -1,4 +1,4 @@
-"""Tests of the compliance engine (DESIGN.md §4): pure functions, no database needed."""
+"""Tests of the compliance engine (docs/RULES.md §1–§2): pure functions, no database needed."""
 
 from dataclasses import replace
 from datetime import date, timedelta
@@ -78,7 +78,7 @@ def reported_total(terms: ClauseTerms, rows: list[RowFact], as_of: date) -> Frac
     return metric_total(terms, rows, as_of, REPORTED)
 
 
-# --- The worked example of DESIGN.md §4 -------------------------------------------------------
+# --- The worked example of docs/RULES.md §2.6 -----------------------------------------------
 
 
 def test_worked_example_from_the_design_is_at_risk_with_shortfall_0_99() -> None:

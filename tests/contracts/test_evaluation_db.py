@@ -1,7 +1,7 @@
 """The production path (database → selectors → engine) against a brute-force evaluator.
 
 The brute force walks every day of every row and knows nothing of the SQL or of the engine's
-formulas; it only restates DESIGN.md §4 in the most literal way. The generated reports include
+formulas; it only restates docs/RULES.md §1 in the most literal way. The generated reports include
 corrections (pending, approved with their original superseded, rejected), and the pure engine
 (``RowFact`` rows) is checked against the SQL totals on the same data.
 """

@@ -1,4 +1,4 @@
-"""Scheduled jobs, snapshots, alerts and e-mail digests (DESIGN.md §4–§6), with real parts."""
+"""Scheduled jobs, snapshots, alerts and e-mail digests (docs/RULES.md §1–§4), with real parts."""
 
 from __future__ import annotations
 

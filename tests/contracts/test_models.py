@@ -1,4 +1,4 @@
-"""Tests of contracts, clauses and milestones (DESIGN.md §3): database constraints that hold
+"""Tests of contracts, clauses and milestones (docs/RULES.md §5): database constraints that hold
 even when validation is bypassed, model validation, milestone rules and seeded reference data."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of the reporting schedule (DESIGN.md §5): pure functions over dates, no database."""
+"""Tests of the reporting schedule (docs/RULES.md §3): pure functions over dates, no database."""
 
 from __future__ import annotations
 

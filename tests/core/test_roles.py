@@ -1,4 +1,4 @@
-"""The one module that tells roles apart (core.roles, DESIGN.md §8), and that no other module
+"""The one module that tells roles apart (core.roles, docs/RULES.md §6), and that no other module
 asks the groups or the membership itself (issue 12, point 3)."""
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def test_members_of_a_role_are_its_active_users(officer, manager):
 
 #: Asking the groups or the membership directly: only core/roles.py may.
 ROLE_CHECK = re.compile(r"\.groups\.(filter|values_list|exists)|contractor_membership\b")
-ALLOWED = {"core/roles.py", "internships/demo.py", "procurement/models.py"}  # the model, the seed data
+ALLOWED = {
+    "core/roles.py",
+    "internships/demo.py",
+    "procurement/models.py",
+}  # the model, the seed data
 
 
 def test_no_module_outside_core_roles_checks_roles_itself():

@@ -1,6 +1,6 @@
 """The Swedish catalogue is complete, in step with the code, and what the pages show by default.
 
-Swedish is the default language and English the second (DESIGN.md §7). The catalogue lives in
+Swedish is the default language and English the second (docs/API.md). The catalogue lives in
 ``locale/sv/LC_MESSAGES/django.po``; its ``.mo`` is not committed, so it is compiled here first.
 """
 

@@ -1,4 +1,4 @@
-"""Tests of placement reports and rows (DESIGN.md §3, §5): one open report per period, periods
+"""Tests of placement reports and rows (docs/RULES.md §5, §3): one open report per period, periods
 of the contract's schedule, and the rules on rows."""
 
 from __future__ import annotations

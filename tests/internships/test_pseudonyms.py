@@ -1,5 +1,5 @@
-"""Tests of participant pseudonymisation (DESIGN.md §3): a personnummer is validated and replaced
-by a keyed HMAC at once, so the raw number is never stored or logged."""
+"""Tests of participant pseudonymisation (docs/RULES.md §5.3): a personnummer is validated and
+replaced by a keyed HMAC at once, so the raw number is never stored or logged."""
 
 from __future__ import annotations
 

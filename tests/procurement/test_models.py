@@ -1,4 +1,4 @@
-"""Tests of districts and contractors (DESIGN.md §3): organisationsnummer and uniqueness."""
+"""Tests of districts and contractors (docs/RULES.md §5): organisationsnummer and uniqueness."""
 
 from __future__ import annotations
 

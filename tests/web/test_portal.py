@@ -1,4 +1,4 @@
-"""The contractor portal, through the pages a contractor uses (DESIGN.md §7, issue 5)."""
+"""The contractor portal, through the pages a contractor uses (docs/API.md, issue 5)."""
 
 from __future__ import annotations
 
