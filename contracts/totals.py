@@ -1,10 +1,10 @@
 """Set-based totals of every clause's delivery, computed in the database.
 
 The per-row rule of docs/RULES.md §1.4 (a row counts with its days inside the clause window;
-hours pro rata by days) is evaluated in SQL so that a million rows never travel to Python: the database
-returns a few numbers per clause, which :func:`contracts.compliance.evaluate_totals` turns into an
-evaluation. The same rule in Python (:func:`contracts.compliance.metric_total`) is the reference;
-property tests compare the two.
+hours pro rata by days) is evaluated in SQL so that a million rows never travel to Python: the
+database returns a few numbers per clause, which :func:`contracts.compliance.evaluate_totals`
+turns into an evaluation. The same rule in Python (:func:`contracts.compliance.metric_total`) is
+the reference; property tests compare the two.
 
 Exactness: day counts are integers. Hours of rows wholly inside the window are summed as they are,
 those of rows cut by the window as ``Σ hours × overlap_days`` per clause and row length, so the
