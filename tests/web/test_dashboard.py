@@ -19,8 +19,8 @@ from contracts.models import Alert, Contract, TargetGroup
 from contracts.selectors import evaluate_clauses
 from contracts.services import compliance_run
 from core import charts
-from core.demo import seed_demo
 from internships.choices import ReportStatus
+from internships.demo import seed_demo
 from tests.factories import (
     ContractFactory,
     DistrictFactory,

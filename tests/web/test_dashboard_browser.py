@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from contracts.services import compliance_run
-from core.demo import seed_demo
+from internships.demo import seed_demo
 from tests.conftest import _unavailable
 from tests.web.test_browser import (
     CHROMIUM,
