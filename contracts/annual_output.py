@@ -42,6 +42,7 @@ COLUMNS = {
     "forecast": gettext_lazy("forecast"),
     "forecast_date": gettext_lazy("forecast date"),
     "clauses": gettext_lazy("clauses"),
+    "contracts": gettext_lazy("contracts"),
     "target": gettext_lazy("target"),
     "expected": gettext_lazy("expected in the year"),
     "delivered": gettext_lazy("delivered in the year"),

@@ -337,7 +337,7 @@ class ClauseSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clause_id} {self.date} {self.status}"
+        return f"{self.clause_id} {self.date} {self.get_status_display()}"
 
 
 class Alert(models.Model):
