@@ -105,6 +105,11 @@ ENGLISH = [
     "Alerts",
     "Dashboard",
     "Participant",
+    "Access",
+    "Periodic",
+    "Created",
+    "Changed",
+    "Deleted",
 ]
 #: Words of Swedish interface text that must not show in English mode.
 SWEDISH = [
