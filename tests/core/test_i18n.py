@@ -292,3 +292,27 @@ def test_the_migration_gives_the_stored_english_texts_their_codes():
         *migration.CODES.values(),
         "something else",
     }
+
+
+# --- Benchmark texts --------------------------------------------------------------------------
+
+
+def test_benchmark_rates_and_bands_are_written_in_the_readers_language():
+    from contracts.benchmarks import per_msek_text
+    from contracts.models import BenchmarkBand
+
+    band = BenchmarkBand(
+        from_msek=Decimal("200.0"),
+        placements_low=Decimal("0.03"),
+        placements_high=Decimal("0.08"),
+        weeks_low=Decimal(1),
+        weeks_high=Decimal(3),
+    )
+    half = BenchmarkBand(from_msek=Decimal("0.5"))
+    with translation.override("sv"):
+        assert str(band) == "från 200 MSEK" and str(half) == "från 0,5 MSEK"
+        assert per_msek_text(Decimal("0.06")) == "0,06"  # not "0,0"
+    with translation.override("en"):
+        assert str(band) == "from 200 MSEK" and str(half) == "from 0.5 MSEK"
+        assert per_msek_text(Decimal("1234.5")) == "1,234.50"
+    assert per_msek_text(None) == "–"
