@@ -1,14 +1,18 @@
 """Every page speaks one language: a crawl of the site, as each demo role, in Swedish and English.
 
-Each role (contractor, officer, manager, superuser) logs in on the demo data and follows every
-same-site link it finds, from its start page, with the language cookie set. A page fails if its
-interface text holds a word of the other language from the lists below. Text that is data (the
-demo's contract titles, names and notes are Swedish in both languages) is taken out first: every
-text the database holds outside choice fields is removed from the page before the words are
-looked for, and no listed word may itself be part of that data.
+A visitor (the login and password-reset pages), then each role (contractor, officer, manager,
+superuser) logged in on the demo data, follows every same-site link it finds from its start page,
+with the language cookie set. A page fails if its interface text (and the titles, labels and alt
+texts a person reads) holds a word of the other language from the lists below, or a year grouped
+like an amount ("2 026"). Text that is data (the demo's contract titles, names and notes are
+Swedish in both languages) is taken out first: every text the database holds outside choice
+fields is removed from the page before the words are looked for, and no listed word may itself be
+part of what people entered.
 
-The crawl is bounded so it stays fast: each URL once; of the URLs that differ only by an object
-id or a query string, the first few; no downloads, no logout, no language switch, no API.
+The crawl is bounded so it stays fast: each URL once, and one page of each kind (URLs that differ
+only by an object id, or only by a query string, are the same kind); a role reads only the kinds
+no role before it has read. No downloads, no logout, no language switch, no API. A page a role may
+not open (403) is read too: it is the site's own page.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from core.demo import seed_demo
 pytestmark = pytest.mark.usefixtures("compiled_catalogue")
 
 DEMO_DAY = date(2026, 11, 28)
-ROLES = ("entreprenor1", "officer", "manager", "admin")
+ROLES = ("anonymous", "entreprenor1", "officer", "manager", "admin")
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 #: Words of English interface text that must not show in Swedish mode (whole words, case kept).
@@ -318,7 +322,8 @@ def test_every_page_is_in_one_language(demo_data, db, language: str) -> None:
     for role in ROLES:
         data = _shown_as_data()  # the roles before may have added to the read log
         client = Client()
-        client.force_login(User.objects.get(username=role))
+        if role != "anonymous":
+            client.force_login(User.objects.get(username=role))
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         pages[role] = 0
         for url, text in _crawl(client, "/", shapes):
