@@ -316,3 +316,11 @@ def test_benchmark_rates_and_bands_are_written_in_the_readers_language():
         assert str(band) == "from 200 MSEK" and str(half) == "from 0.5 MSEK"
         assert per_msek_text(Decimal("1234.5")) == "1,234.50"
     assert per_msek_text(None) == "–"
+
+
+def test_amounts_are_rounded_half_up_not_cut_off():
+    from core.templatetags.ui import amount
+
+    with translation.override("sv"):
+        shown = [amount(Decimal(x)) for x in ("14.86", "2.99", "2.45", "7000", "1234.54")]
+    assert shown == ["14,9", "3", "2,5", "7\xa0000", "1\xa0234,5"]
