@@ -47,6 +47,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its templates (error pages, password reset, the admin's search form) take
+    # the place of Django's English-only or "Django administration" ones.
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,7 +68,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
-    "core",
     "procurement",
     "contracts",
     "internships",
@@ -208,6 +210,9 @@ LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
+# Numbers grouped by thousands (85 000 000,00), ISO dates and 24-hour times in both languages.
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from internships.templatetags.ui import amount, forecast_text, status_badge
 
-from .benchmarks import bands_all, contract_benchmark
+from .benchmarks import bands_all, contract_benchmark, per_msek_text
 from .choices import AlertState, ClauseStatus, Metric
 from .models import (
     Alert,
@@ -251,10 +251,10 @@ class ContractAdmin(SimpleHistoryAdmin):
                 )
                 % {
                     "target": amount(item.target),
-                    "rate": amount(item.target_per_msek),
+                    "rate": per_msek_text(item.target_per_msek),
                     "verdict": item.verdict_label,
-                    "reported": amount(item.reported_per_msek),
-                    "projected": amount(item.projected_per_msek),
+                    "reported": per_msek_text(item.reported_per_msek),
+                    "projected": per_msek_text(item.projected_per_msek),
                 },
             )
             for item in result.metrics

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Metric
@@ -58,6 +59,12 @@ class ContractBenchmark:
     value_msek: Decimal
     band: BenchmarkBand | None
     metrics: tuple[MetricBenchmark, ...]
+
+
+def per_msek_text(value: Decimal | None) -> str:
+    """A rate per MSEK as people read it, in the active language: two decimals ("0,06"), as the
+    rates are computed; one decimal would show most rates of a large contract as "0,0"."""
+    return "–" if value is None else number_format(value, decimal_pos=2, use_l10n=True)
 
 
 def bands_all() -> list[BenchmarkBand]:

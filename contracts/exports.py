@@ -16,9 +16,10 @@ rendered ``Response``.
 * Text that a spreadsheet could take for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
   tab or a carriage return) gets a leading ``'`` in both formats (OWASP, "CSV injection"). Numbers
   are never touched: a negative number stays a number.
-* Headers are translated into the request's language (Swedish by default); values are the codes and
-  numbers of the JSON API (``at_risk``, ``newly_arrived``, ``2024-03-31``), so a file can be read
-  back by a program as well as by a person.
+* Headers and the values that are codes in the JSON API are written in the request's language
+  (Swedish by default): a metric, clause status, forecast or report status as its word ("i
+  riskzonen" for ``at_risk``), a target group by its name ("Nyanlända" for ``newly_arrived``; the
+  import reads names as well as codes). Numbers and dates are as in the JSON API (``2024-03-31``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -43,8 +46,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from rest_framework.renderers import BaseRenderer
 
+from internships.choices import ReportStatus
 from internships.models import PlacementRow
 from internships.selectors import report_list
+
+from .choices import ClauseStatus, Forecast, Metric
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,13 +126,23 @@ ROW_COLUMNS: tuple[tuple[Column, str], ...] = (
     (Column("period_end", _("period end")), "report__period_end"),
     (Column("report_status", _("status")), "report__status"),
     (Column("participant_ref", _("participant reference")), "participant_ref"),
-    (Column("target_group", _("target group")), "target_group__code"),
+    # The group's name in the request's language (see report_row_values).
+    (Column("target_group", _("target group")), "target_group__name_sv"),
     (Column("start_date", _("start date")), "start_date"),
     (Column("end_date", _("end date")), "end_date"),
     (Column("hours", _("hours")), "hours"),
     (Column("role", _("role")), "role"),
     (Column("notes", _("notes")), "notes"),
 )
+
+
+#: Columns whose values are codes, and the words they are written as.
+CODE_WORDS: dict[str, type[models.TextChoices]] = {
+    "metric": Metric,
+    "status": ClauseStatus,
+    "forecast": Forecast,
+    "report_status": ReportStatus,
+}
 
 
 # --- Cell values ----------------------------------------------------------------------------
@@ -165,6 +181,27 @@ def xlsx_value(value: Any) -> Any:
 
 
 # --- Files ----------------------------------------------------------------------------------
+
+
+def words(columns: Sequence[Column]) -> dict[int, dict[str, str]]:
+    """For each column that holds codes, by position: its codes and the words for them in the
+    active language, evaluated now (as :func:`header`, for a body written after the view)."""
+    result = {}
+    for index, column in enumerate(columns):
+        if column.key in CODE_WORDS:
+            result[index] = {code: str(label) for code, label in CODE_WORDS[column.key].choices}
+    return result
+
+
+def _in_words(
+    rows: Iterable[Sequence[Any]], by_column: dict[int, dict[str, str]]
+) -> Iterator[Sequence[Any]]:
+    for row in rows:
+        if by_column:
+            row = list(row)
+            for index, words_of in by_column.items():
+                row[index] = words_of.get(row[index], row[index])
+        yield row
 
 
 def header(columns: Sequence[Column]) -> list[str]:
@@ -248,8 +285,9 @@ def file_response(
     title: str,
     sep: str = ";",
 ) -> StreamingHttpResponse:
-    """The CSV or XLSX attachment ``basename.<format>`` of ``rows``."""
+    """The CSV or XLSX attachment ``basename.<format>`` of ``rows``, codes written as words."""
     filename = f"{basename}.{export_format}"
+    rows = _in_words(rows, words(columns))
     if export_format == CSVRenderer.format:
         return csv_response(columns, rows, filename=filename, sep=sep)
     if export_format == XLSXRenderer.format:
@@ -304,7 +342,11 @@ def report_rows(
 
 
 def report_row_values(rows: QuerySet[PlacementRow]) -> Iterator[tuple[Any, ...]]:
-    """The rows as tuples in column order, fetched in chunks: memory stays flat at any size."""
-    return rows.values_list(*(path for _column, path in ROW_COLUMNS)).iterator(
-        chunk_size=CHUNK_SIZE
-    )
+    """The rows as tuples in column order, fetched in chunks: memory stays flat at any size.
+    The target group is named in the active language."""
+    english = get_language() == "en"
+    paths = [
+        "target_group__name_en" if english and path == "target_group__name_sv" else path
+        for _column, path in ROW_COLUMNS
+    ]
+    return rows.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -337,7 +338,7 @@ class ClauseSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clause_id} {self.date} {self.status}"
+        return f"{self.clause_id} {self.date} {self.get_status_display()}"
 
 
 class Alert(models.Model):
@@ -504,7 +505,9 @@ class BenchmarkBand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("from %(value)s MSEK") % {"value": f"{self.from_msek:g}"}
+        whole = self.from_msek == self.from_msek.to_integral_value()
+        value = number_format(self.from_msek, decimal_pos=0 if whole else None, use_l10n=True)
+        return _("from %(value)s MSEK") % {"value": value}
 
     def clean(self) -> None:
         errors = {

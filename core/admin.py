@@ -1,6 +1,32 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
+from django.contrib.auth.models import User
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import Heartbeat, Profile, ReadLog
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form with its help text translated when shown: Django joins the lazy text to an
+    English warning when the class is made, so the page showed the language of that moment."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TranslatedUserAdmin(UserAdmin):
+    """Django's user admin, with the password page in the reader's language."""
+
+    change_password_form = PasswordChangeForm
 
 
 @admin.register(Heartbeat)

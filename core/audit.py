@@ -21,6 +21,8 @@ from .models import ReadLog
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=models.Model)
+#: Where participant-level rows were read (``read_logged(what=What.REVIEW, ...)``).
+What = ReadLog.What
 
 
 def by(instance: M, user) -> M:
@@ -47,7 +49,7 @@ def bulk_create(model: type[M], objects: Iterable[M], *, user, reason: str = "")
 def read_logged(
     *,
     user,
-    what: str,
+    what: ReadLog.What,
     object_ids: Sequence[int] | None = None,
     count: int | None = None,
     detail: str = "",

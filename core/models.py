@@ -50,6 +50,16 @@ class ReadLog(models.Model):
     """An officer's, manager's or superuser's read of participant-level rows (the audit trail of
     reads; GDPR art. 32). Changes are recorded separately, by the models' history."""
 
+    class What(models.TextChoices):
+        """Where the rows were read: a code, shown in the reader's language."""
+
+        REVIEW = "rows_review", _("placement rows (review page)")
+        REPORT_PAGE = "rows_report_page", _("placement rows (report page)")
+        ROW_LIST = "rows_list", _("placement rows (list)")
+        ROW = "row", _("placement row")
+        EXPORT = "rows_export", _("placement rows (export)")
+        API = "rows_api", _("placement rows (API)")
+
     user = models.ForeignKey(
         "auth.User",
         on_delete=models.SET_NULL,
@@ -58,7 +68,7 @@ class ReadLog(models.Model):
         verbose_name=_("user"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    what = models.CharField(_("what"), max_length=100)
+    what = models.CharField(_("what"), max_length=100, choices=What.choices)
     object_ids = models.TextField(_("object ids"), blank=True)
     count = models.PositiveIntegerField(_("rows"), default=0)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
@@ -69,4 +79,4 @@ class ReadLog(models.Model):
         verbose_name_plural = _("reads of participant data")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_what_display()}"

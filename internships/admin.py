@@ -202,7 +202,7 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
         rows = list(report.rows.select_related("target_group").order_by("start_date", "id"))
         audit.read_logged(
             user=request.user,
-            what="placement rows (review)",
+            what=audit.What.REVIEW,
             object_ids=[row.pk for row in rows],
             detail=str(report),
         )
@@ -241,7 +241,7 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             )
             audit.read_logged(
                 user=request.user,
-                what="placement rows (report page)",
+                what=audit.What.REPORT_PAGE,
                 object_ids=ids,
                 detail=f"report {object_id}",
             )
@@ -262,7 +262,7 @@ class PlacementRowAdmin(SimpleHistoryAdmin):
         if changelist is not None:
             audit.read_logged(
                 user=request.user,
-                what="placement rows (list)",
+                what=audit.What.ROW_LIST,
                 object_ids=[row.pk for row in changelist.result_list],
                 detail=request.GET.urlencode()[:200],
             )
@@ -270,5 +270,5 @@ class PlacementRowAdmin(SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
-            audit.read_logged(user=request.user, what="placement row", object_ids=[int(object_id)])
+            audit.read_logged(user=request.user, what=audit.What.ROW, object_ids=[int(object_id)])
         return super().change_view(request, object_id, form_url, extra_context)

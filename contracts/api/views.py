@@ -207,7 +207,7 @@ class ComplianceViewSet(FileExportMixin, viewsets.GenericViewSet):
         rows = exports.report_rows(user=request.user, **params)
         audit.read_logged(
             user=request.user,
-            what="placement rows (export)",
+            what=audit.What.EXPORT,
             object_ids=list(rows.values_list("pk", flat=True)[:200]),
             count=rows.count(),
             detail=request.GET.urlencode()[:200],

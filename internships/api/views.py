@@ -54,7 +54,7 @@ class ReportViewSet(viewsets.ModelViewSet):
     def _log_rows(self, reports, detail: str) -> None:
         audit.read_logged(
             user=self.request.user,
-            what="placement rows (API)",
+            what=audit.What.API,
             object_ids=[row["id"] for report in reports for row in report.get("rows", [])],
             detail=detail,
         )

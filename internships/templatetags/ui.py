@@ -5,7 +5,7 @@ A badge always says the status in words and with a symbol; colour only repeats i
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import date_format, number_format
@@ -67,8 +67,10 @@ def report_badge(status: str) -> SafeString:
 
 
 def amount(value: Decimal) -> str:
-    """A quantity in the user's locale, without decimals when it is whole."""
-    value = Decimal(value)
+    """A quantity in the user's locale to one decimal, rounded half up as the engine rounds
+    (Django's number_format cuts decimals off: 2.99 would read "2,9"), without decimals when
+    it is whole."""
+    value = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     places = 0 if value == value.to_integral_value() else 1
     return number_format(value, decimal_pos=places, use_l10n=True)
 

@@ -128,8 +128,17 @@ def _json_rows(api, params: dict) -> list[dict]:
     return response.json()["results"]
 
 
+def _code(key: str, word: str, language: str = "sv") -> str:
+    """The code the JSON API gives for a value the file writes as a word."""
+    with translation.override(language):
+        codes = {str(label): code for code, label in exports.CODE_WORDS[key].choices}
+    return codes[word]
+
+
 def _from_csv(key: str, text: str, decimal_separator: str = ","):
     """A CSV field read back into the type the JSON API uses for that column."""
+    if key in exports.CODE_WORDS:
+        return _code(key, text)
     if key in DECIMAL_KEYS:
         return Decimal(text.replace(decimal_separator, "."))
     if key in {"clause", "contract"}:
@@ -144,6 +153,8 @@ def _from_json(key: str, value):
 
 
 def _from_xlsx(key: str, value):
+    if key in exports.CODE_WORDS:
+        return _code(key, value)
     if key in DECIMAL_KEYS:
         return Decimal(str(value)).quantize(Decimal("0.01"))
     if isinstance(value, datetime):
@@ -363,14 +374,38 @@ def test_rows_export_streams_every_visible_row_as_csv_by_default(api, officer, w
     first = got[0]
     assert first["period_start"] == "2024-01-01"
     assert first["period_end"] == "2024-03-31"
-    assert first["report_status"] == "approved"
-    assert first["target_group"] == "newly_arrived"
+    # Codes are written as words: the status in Swedish, the target group by its Swedish name.
+    assert first["report_status"] == "godkänd"
+    assert first["target_group"] == TargetGroup.objects.get(code="newly_arrived").name_sv
     assert first["start_date"] == "2024-01-01"
     assert first["end_date"] == "2024-03-31"
     assert first["hours"] == "120,25"
     assert first["role"] == "Snickare"
-    assert got[1]["target_group"] == "youth"
+    assert got[1]["target_group"] == TargetGroup.objects.get(code="youth").name_sv
     assert got[2]["notes"] == "Målare, halvtid"
+
+
+def test_exports_write_codes_as_words_in_the_language_asked_for(api, officer, world):
+    api.force_authenticate(officer)
+
+    _head, rows = _csv(api.get(ROWS, {"sep": ","}, HTTP_ACCEPT_LANGUAGE="en"), sep=",")
+    first = dict(zip(ROW_KEYS, rows[0], strict=True))
+    assert first["report_status"] == "approved"
+    assert first["target_group"] == TargetGroup.objects.get(code="newly_arrived").name_en
+    assert first["target_group"] != TargetGroup.objects.get(code="newly_arrived").name_sv
+
+    english = api.get(COMPLIANCE, {"as_of": AS_OF, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+    swedish = api.get(COMPLIANCE, {"as_of": AS_OF, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="sv")
+    index = COMPLIANCE_KEYS.index("metric")
+    in_english = {row[index] for row in _xlsx(english)[2]}
+    in_swedish = {row[index] for row in _xlsx(swedish)[2]}
+    codes = {metric.value for metric in Metric}
+    with translation.override("en"):
+        assert in_english <= {str(metric.label) for metric in Metric}
+    with translation.override("sv"):
+        assert in_swedish <= {str(metric.label) for metric in Metric}
+    assert in_swedish and not in_swedish & codes
+    assert in_english and in_english != in_swedish
 
 
 def test_rows_export_as_xlsx_has_typed_cells(api, officer, world):
