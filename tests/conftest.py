@@ -51,6 +51,27 @@ def _password_only_logins(settings) -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup) -> None:
+    """The test database, with its serialized copy reachable from every connection object.
+
+    ``serialized_rollback`` restores the data migrations' rows (role groups, target groups,
+    districts) after a transactional test from a copy Django keeps on the connection object.
+    Playwright's sync API runs its event loop in a greenlet, and Django's connections are
+    per context: after a browser test the test's teardown can meet a new connection object
+    without the copy, flush without restoring it, and the next transactional test then fails
+    (an empty database, or content types created twice). Kept on the connection class as well,
+    the copy is found from any context.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="session")
 def compiled_catalogue() -> None:
     """The Swedish catalogue compiled to .mo (a build product that ``make`` may not have made),
     with any catalogue loaded before it existed dropped, so that the tests see the translations."""

@@ -9,6 +9,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -323,3 +324,18 @@ def test_acknowledging_returns_to_the_alert_list_with_the_same_filters(
     assert response["Location"] == back + "#alerts"
     page = client.get(back).content.decode()
     assert 'id="alerts"' in page and f'id="alert-{alert.pk}"' not in page
+
+
+def test_alert_anchors_are_plain_ids_even_past_a_thousand(client, officer, two_contracts):
+    # Numbers are grouped by thousands in Swedish ("1 234"); an id in an anchor never is.
+    north, _ = two_contracts
+    alert = Alert.objects.create(
+        pk=12345, kind=AlertKind.CLAUSE_BREACHED, contract=north, clause=north.clauses.first()
+    )
+    client.force_login(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+
+    page = client.get(reverse("dashboard:index"), {"year": 2025}).content.decode()
+
+    assert f'id="alert-{alert.pk}"' in page and f'for="alert-close-{alert.pk}"' in page
+    assert "12\xa0345" not in page and "12 345" not in page

@@ -176,7 +176,9 @@ SKIPPED = re.compile(
     r"|report\.(?:pdf|xlsx|html)$|[?&](?:format|_popup|_to_field)="
 )
 #: A year written as a number grouped by thousands ("2 026", "2,026"): years are never grouped.
-GROUPED_YEAR = re.compile(r"(?<![\d\xa0,.])2[\xa0,]0\d\d(?![\d\xa0]|[,.]\d)")
+#: Only the years the demo data and its reports span (2015–2029): an amount such as 2 000 hours
+#: is grouped as it should be.
+GROUPED_YEAR = re.compile(r"(?<![\d\xa0,.])2[\xa0,]0(?:1[5-9]|2\d)(?![\d\xa0]|[,.]\d)")
 ADMIN_ICON = re.compile(r"/admin/img/icon-(?:yes|no|unknown)\.svg$")
 HIDDEN_TAGS = {"script", "style", "template"}
 SHOWN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
