@@ -17,10 +17,10 @@ from django.db.models import Count, Q, QuerySet
 from internships.counting import REPORTED
 from internships.models import PlacementRow
 
-from .choices import AlertState, ClauseStatus, Metric, PeriodState
+from .choices import AlertState, ClauseStatus, Metric
 from .models import Alert, ClauseSnapshot, Contract, SocialClause
 from .schedule import ScheduleEntry
-from .selectors import ClauseEvaluation, alert_list, contract_schedules, evaluate_clauses
+from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_periods
 
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = (ClauseStatus.MET, ClauseStatus.ON_TRACK)
@@ -132,14 +132,9 @@ def dashboard_build(
             earlier.reported if earlier else 0
         )
         board.placements_expected += item.evaluation.expected - (earlier.expected if earlier else 0)
-    board.overdue = [
-        (contract, entry)
-        for contract, schedule in contract_schedules(
-            contracts.select_related("contractor").order_by("reference"), as_of=as_of
-        )
-        for entry in schedule
-        if entry.state == PeriodState.OVERDUE
-    ]
+    board.overdue = overdue_periods(
+        contracts.select_related("contractor").order_by("reference"), as_of=as_of
+    )
     board.overdue_reports = len(board.overdue)
 
     rows = _year_rows(contracts, year_start, as_of)

@@ -54,14 +54,20 @@ def reports_to_fix(*, user) -> QuerySet[PlacementReport]:
     )
 
 
+def reports_waiting_for_review() -> QuerySet[PlacementReport]:
+    """Every submitted report or correction, the one that has waited longest first (the
+    officers' work queue and the review page's "next report to review")."""
+    return PlacementReport.objects.filter(status=ReportStatus.SUBMITTED).order_by(
+        "submitted_at", "id"
+    )
+
+
 def report_next_to_review(*, after: PlacementReport | None = None) -> PlacementReport | None:
     """The submitted report that has waited longest for review (other than ``after``)."""
-    waiting = PlacementReport.objects.filter(status=ReportStatus.SUBMITTED).select_related(
-        "contract"
-    )
+    waiting = reports_waiting_for_review().select_related("contract")
     if after is not None:
         waiting = waiting.exclude(pk=after.pk)
-    return waiting.order_by("submitted_at", "id").first()
+    return waiting.first()
 
 
 @dataclass(frozen=True)
