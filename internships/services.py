@@ -16,7 +16,6 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -29,7 +28,7 @@ from contracts.services import contract_evaluation_request
 from core import audit
 from core.exceptions import TransitionError
 from core.models import language_of
-from core.roles import acts_for_contractor, is_officer
+from core.roles import acts_for_contractor, is_officer, users_of_contractor
 
 from .choices import ReportStatus
 from .counting import statuses_on_approval
@@ -158,10 +157,7 @@ def _rejection_mails_send(report_id: int) -> int:
     """
     report = PlacementReport.objects.select_related("contract").get(pk=report_id)
     recipients = (
-        get_user_model()
-        .objects.filter(
-            contractor_membership__contractor_id=report.contract.contractor_id, is_active=True
-        )
+        users_of_contractor(report.contract.contractor_id)
         .exclude(email="")
         .select_related("profile")
         .order_by("id")
