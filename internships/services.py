@@ -30,7 +30,7 @@ from core.exceptions import TransitionError
 from core.models import language_of
 from core.roles import acts_for_contractor, is_officer, users_of_contractor
 
-from .choices import ReportStatus
+from .choices import EDITABLE_STATUSES, ReportStatus
 from .counting import statuses_on_approval
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
@@ -70,7 +70,7 @@ def report_submit(*, report: PlacementReport, user) -> PlacementReport:
     with transaction.atomic():
         report = _locked(report)
         _check_own(user, report, _("Only the contractor's own users can submit its reports."))
-        if report.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+        if report.status not in EDITABLE_STATUSES:
             raise TransitionError(
                 _("Only a draft or rejected report can be submitted; this one is %(status)s.")
                 % {"status": report.get_status_display()}
@@ -193,7 +193,7 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
     with transaction.atomic():
         if report.pk:
             current = _locked(report)
-            if current.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+            if current.status not in EDITABLE_STATUSES:
                 raise TransitionError(
                     _("A %(status)s report cannot be edited.")
                     % {"status": current.get_status_display()}
