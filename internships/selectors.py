@@ -10,7 +10,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from contracts.compliance import Evaluation, RowFact, RowReason, RowVerdict, row_verdicts
+from contracts.compliance import (
+    Evaluation,
+    RowFact,
+    RowReason,
+    RowVerdict,
+    round_half_up,
+    row_verdicts,
+)
 from contracts.models import Contract
 from contracts.selectors import contract_list
 
@@ -153,7 +160,7 @@ def verdict_text(verdict: RowVerdict, *, status: str = "", is_correction: bool =
     if verdict.reason == RowReason.BELOW_MINIMUM:
         return _("under the minimum of %(minimum)s weeks so far: %(weeks)s") % {
             "minimum": number_format(verdict.min_weeks.normalize(), use_l10n=True),
-            "weeks": number_format(round(float(verdict.weeks), 1), decimal_pos=1, use_l10n=True),
+            "weeks": number_format(round_half_up(verdict.weeks, 1), decimal_pos=1, use_l10n=True),
         }
     if verdict.reason == RowReason.OUTSIDE_WINDOW:
         return _("outside the clause window")
