@@ -137,9 +137,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "list_metric": metric,
         "list_title": _clause_list_title(status, metric),
         "clause_list": _clause_list(board.evaluations, status=status, metric=metric),
-        # The clause list's own form keeps the page's other filters.
+        # The clause list's own form keeps the page's other filters, as text: a number in the
+        # template would be localised ("2 026") and then refused by the form as a year.
         "list_hidden": [
-            (name, value)
+            (name, str(value))
             for name, value in {**links.filters, "clause": filters.get("clause")}.items()
             if value
         ],
