@@ -18,7 +18,7 @@ from internships.counting import REPORTED
 from internships.models import PlacementRow
 
 from .choices import AlertState, ClauseStatus, Metric
-from .models import Alert, ClauseSnapshot, Contract, SocialClause
+from .models import Alert, ClauseSnapshot, Contract, SocialClause, TargetGroup
 from .schedule import ScheduleEntry
 from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_periods
 
@@ -154,7 +154,7 @@ def dashboard_build(
     )
     board.by_district = [(name, count) for name, _id, count in districts]
     board.district_ids = {name: pk for name, pk, _count in districts}
-    language_field = "target_group__name_sv" if _language() == "sv" else "target_group__name_en"
+    language_field = f"target_group__{TargetGroup.name_field()}"
     groups = list(
         rows.values_list(language_field, "target_group_id")
         .annotate(count=Count("participant_ref", distinct=True))
@@ -169,12 +169,6 @@ def dashboard_build(
         .select_related("contract", "clause")[:50]
     )
     return board
-
-
-def _language() -> str:
-    from django.utils.translation import get_language
-
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
 
 
 def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]) -> list[Ranking]:

@@ -36,10 +36,16 @@ class TargetGroup(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def name_field() -> str:
+        """The field holding the name in the active language (Swedish unless English is
+        active): for queries that name groups, as :attr:`name` does."""
+        return "name_en" if (get_language() or "sv").startswith("en") else "name_sv"
+
     @property
     def name(self) -> str:
         """The name in the active language (Swedish unless English is active)."""
-        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+        return getattr(self, self.name_field())
 
 
 class Contract(models.Model):
