@@ -189,8 +189,13 @@ def report_row_verdicts(
     facts: list[RowFact] = []
     positions: list[int] = []
     meta: list[tuple[str, bool]] = []
+    # A row's verdict depends on its own facts and, for placements, on its participant's other
+    # counted rows: the rows of this report's participants are all that is read.
+    participants = PlacementRow.objects.filter(report_id=report.pk).values("participant_ref")
     rows = (
-        PlacementRow.objects.filter(report__contract_id=report.contract_id)
+        PlacementRow.objects.filter(
+            report__contract_id=report.contract_id, participant_ref__in=participants
+        )
         .filter(REPORTED.q("report__") | Q(report_id__in=list(statuses) or [report.pk]))
         .select_related("target_group", "report")
         .order_by("start_date", "id")
