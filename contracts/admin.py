@@ -434,14 +434,6 @@ class AlertAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/contracts/alert/close.html", context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        alert = self.get_object(request, object_id)
-        extra_context = {
-            **(extra_context or {}),
-            "closable": alert is not None and closable_by(alert, request.user),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
     @admin.action(description=_("Acknowledge the selected alerts"), permissions=["view"])
     def acknowledge(self, request, queryset) -> None:
         done = 0

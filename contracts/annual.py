@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from .benchmarks import BENCHMARKED, MSEK, VERDICTS, bands_all, contract_benchmark
 from .choices import ClauseStatus, Metric, PeriodState
 from .compliance import round_half_up
-from .models import Contract, SocialClause, TargetGroup
+from .models import MAX_REPORT_GRACE_DAYS, Contract, SocialClause, TargetGroup
 from .schedule import Period, ReportRef, build_schedule, reporting_periods
 from .selectors import ClauseEvaluation, evaluate_clauses, report_refs
 from .totals import ClauseTotals, clause_group_totals
@@ -46,8 +46,6 @@ FIGURES = ["target", "expected", "delivered", "approved"]
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = {ClauseStatus.MET.value, ClauseStatus.ON_TRACK.value}
 REPORT_STATES = ["on_time", "late", "missing", "not_due"]
-#: A contract's longest grace for a report (its ``contract_grace_days_at_most_365`` check).
-_MAX_GRACE_DAYS = 365
 _CENT = Decimal("0.01")
 #: Column prefix of each benchmarked metric in the benchmarks table.
 _PREFIX = {metric: metric.split("_")[-1] for metric in BENCHMARKED}
@@ -611,7 +609,10 @@ def _annual_report(
     # in a year starts in it or before; one due in the year before ends before its due date).
     refs = report_refs(
         both,
-        period_starts=(date(year - 2, 1, 1) - timedelta(days=_MAX_GRACE_DAYS), date(year, 12, 31)),
+        period_starts=(
+            date(year - 2, 1, 1) - timedelta(days=MAX_REPORT_GRACE_DAYS),
+            date(year, 12, 31),
+        ),
     )
     # A year's reports are those due in it, whichever year their contract ran in.
     reports = _reports(schedules, refs, year, as_of)

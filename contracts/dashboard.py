@@ -17,10 +17,10 @@ from django.db.models import Count, Q, QuerySet
 from internships.counting import REPORTED
 from internships.models import PlacementRow
 
-from .choices import AlertState, ClauseStatus, Metric, PeriodState
-from .models import Alert, ClauseSnapshot, Contract, SocialClause
+from .choices import AlertState, ClauseStatus, Metric
+from .models import Alert, ClauseSnapshot, Contract, SocialClause, TargetGroup
 from .schedule import ScheduleEntry
-from .selectors import ClauseEvaluation, alert_list, contract_schedules, evaluate_clauses
+from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_periods
 
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = (ClauseStatus.MET, ClauseStatus.ON_TRACK)
@@ -132,14 +132,9 @@ def dashboard_build(
             earlier.reported if earlier else 0
         )
         board.placements_expected += item.evaluation.expected - (earlier.expected if earlier else 0)
-    board.overdue = [
-        (contract, entry)
-        for contract, schedule in contract_schedules(
-            contracts.select_related("contractor").order_by("reference"), as_of=as_of
-        )
-        for entry in schedule
-        if entry.state == PeriodState.OVERDUE
-    ]
+    board.overdue = overdue_periods(
+        contracts.select_related("contractor").order_by("reference"), as_of=as_of
+    )
     board.overdue_reports = len(board.overdue)
 
     rows = _year_rows(contracts, year_start, as_of)
@@ -159,7 +154,7 @@ def dashboard_build(
     )
     board.by_district = [(name, count) for name, _id, count in districts]
     board.district_ids = {name: pk for name, pk, _count in districts}
-    language_field = "target_group__name_sv" if _language() == "sv" else "target_group__name_en"
+    language_field = f"target_group__{TargetGroup.name_field()}"
     groups = list(
         rows.values_list(language_field, "target_group_id")
         .annotate(count=Count("participant_ref", distinct=True))
@@ -174,12 +169,6 @@ def dashboard_build(
         .select_related("contract", "clause")[:50]
     )
     return board
-
-
-def _language() -> str:
-    from django.utils.translation import get_language
-
-    return "en" if (get_language() or "sv").startswith("en") else "sv"
 
 
 def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]) -> list[Ranking]:

@@ -37,7 +37,6 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.functional import Promise
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -51,6 +50,7 @@ from internships.models import PlacementRow
 from internships.selectors import report_list
 
 from .choices import ClauseStatus, Forecast, Metric
+from .models import TargetGroup
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -344,9 +344,6 @@ def report_rows(
 def report_row_values(rows: QuerySet[PlacementRow]) -> Iterator[tuple[Any, ...]]:
     """The rows as tuples in column order, fetched in chunks: memory stays flat at any size.
     The target group is named in the active language."""
-    english = get_language() == "en"
-    paths = [
-        "target_group__name_en" if english and path == "target_group__name_sv" else path
-        for _column, path in ROW_COLUMNS
-    ]
+    name = f"target_group__{TargetGroup.name_field()}"
+    paths = [name if path == "target_group__name_sv" else path for _column, path in ROW_COLUMNS]
     return rows.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)

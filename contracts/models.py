@@ -20,6 +20,9 @@ from simple_history.models import HistoricalRecords
 from .choices import AlertKind, AlertState, ClauseStatus, ContractStatus, Metric, ReportingFrequency
 from .schedule import Period, reporting_periods
 
+#: The longest grace a contract gives for a report (docs/RULES.md §5.2).
+MAX_REPORT_GRACE_DAYS = 365
+
 
 class TargetGroup(models.Model):
     """A group of people far from the labour market that a clause may count (reference data)."""
@@ -36,10 +39,16 @@ class TargetGroup(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @staticmethod
+    def name_field() -> str:
+        """The field holding the name in the active language (Swedish unless English is
+        active): for queries that name groups, as :attr:`name` does."""
+        return "name_en" if (get_language() or "sv").startswith("en") else "name_sv"
+
     @property
     def name(self) -> str:
         """The name in the active language (Swedish unless English is active)."""
-        return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+        return getattr(self, self.name_field())
 
 
 class Contract(models.Model):
@@ -79,7 +88,7 @@ class Contract(models.Model):
     report_grace_days = models.PositiveSmallIntegerField(
         _("report grace days"),
         default=10,
-        validators=[MaxValueValidator(365)],
+        validators=[MaxValueValidator(MAX_REPORT_GRACE_DAYS)],
         help_text=_("Days after a period ends before its report is due."),
     )
     status = models.CharField(
@@ -112,7 +121,8 @@ class Contract(models.Model):
                 condition=Q(value_sek__gte=0), name="contract_value_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(report_grace_days__lte=365), name="contract_grace_days_at_most_365"
+                condition=Q(report_grace_days__lte=MAX_REPORT_GRACE_DAYS),
+                name="contract_grace_days_at_most_365",
             ),
             models.CheckConstraint(
                 condition=Q(reporting_frequency__in=ReportingFrequency.values),

@@ -19,7 +19,7 @@ from core.roles import contractor_id_of, sees_everything
 from internships.counting import came_in, period_report
 from internships.models import PlacementReport
 
-from .choices import AlertKind, ContractStatus, Metric
+from .choices import AlertKind, ContractStatus, Metric, PeriodState
 from .compliance import ClauseTerms, Evaluation, evaluate_figures
 from .models import Alert, ClauseMilestone, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
@@ -249,6 +249,20 @@ def contract_schedules(
             build_schedule(contract.reporting_periods(), reports=refs[contract.pk], as_of=as_of),
         )
         for contract in contracts
+    ]
+
+
+def overdue_periods(
+    contracts: QuerySet[Contract], *, as_of: date
+) -> list[tuple[Contract, ScheduleEntry]]:
+    """The periods of ``contracts`` whose report is overdue on ``as_of`` (the schedule's
+    ``overdue`` state, as the alerts read it), in the contracts' order; two queries. The
+    dashboard and the officers' work queue both list these."""
+    return [
+        (contract, entry)
+        for contract, schedule in contract_schedules(contracts, as_of=as_of)
+        for entry in schedule
+        if entry.state == PeriodState.OVERDUE
     ]
 
 

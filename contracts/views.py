@@ -137,9 +137,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "list_metric": metric,
         "list_title": _clause_list_title(status, metric),
         "clause_list": _clause_list(board.evaluations, status=status, metric=metric),
-        # The clause list's own form keeps the page's other filters.
+        # The clause list's own form keeps the page's other filters, as text: a number in the
+        # template would be localised ("2 026") and then refused by the form as a year.
         "list_hidden": [
-            (name, value)
+            (name, str(value))
             for name, value in {**links.filters, "clause": filters.get("clause")}.items()
             if value
         ],
@@ -253,10 +254,7 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     if alert.state == AlertState.OPEN:
         alert_acknowledge(alert=alert, user=request.user)
         messages.success(request, _("The alert is acknowledged."))
-    target = request.POST.get("next", "").split("#")[0]
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("dashboard:index")
-    return redirect(f"{target}#{ALERTS_ANCHOR}")
+    return _back(request, anchor=ALERTS_ANCHOR)
 
 
 @staff_required
@@ -273,10 +271,18 @@ def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The alert is closed."))
+    return _back(request)
+
+
+def _back(request: HttpRequest, *, anchor: str = "") -> HttpResponse:
+    """Back to the page the form was on (its ``next``, if it is on this site; else the
+    dashboard), scrolled to ``anchor`` if given."""
     target = request.POST.get("next", "")
+    if anchor:
+        target = target.split("#")[0]
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("dashboard:index")
-    return redirect(target)
+    return redirect(f"{target}#{anchor}" if anchor else target)
 
 
 def _report_year(year: int) -> int:

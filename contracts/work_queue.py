@@ -1,8 +1,9 @@
 """The officers' work queue: what waits for them today.
 
 Reports waiting for review, reporting periods overdue and clauses behind or breached, read
-set-based through the existing selectors (:func:`~contracts.selectors.contract_schedules` for the
-schedule, :func:`~contracts.selectors.evaluate_clauses` for the compliance rules): a fixed number
+set-based through the existing selectors (:func:`~internships.selectors.reports_waiting_for_review`,
+:func:`~contracts.selectors.overdue_periods` for the schedule, as the dashboard lists them,
+:func:`~contracts.selectors.evaluate_clauses` for the compliance rules): a fixed number
 of queries however many contracts there are. Nothing here computes a rule of its own.
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from internships.choices import ReportStatus
 from internships.models import PlacementReport
+from internships.selectors import reports_waiting_for_review
 
-from .choices import ClauseStatus, PeriodState
+from .choices import ClauseStatus
 from .compliance import Evaluation
 from .models import Contract
 from .schedule import ScheduleEntry
-from .selectors import EvaluatedClause, active_contracts, contract_schedules, evaluate_clauses
+from .selectors import EvaluatedClause, active_contracts, evaluate_clauses, overdue_periods
 
 #: The statuses that put a clause in the queue: the officer has to act on these.
 NEEDS_ACTION = (ClauseStatus.BREACHED, ClauseStatus.BEHIND)
@@ -69,24 +70,18 @@ def work_queue(*, as_of: date) -> WorkQueue:
       first, then by contract.
     """
     queue = WorkQueue(as_of=as_of)
-    waiting = PlacementReport.objects.filter(status=ReportStatus.SUBMITTED)
+    waiting = reports_waiting_for_review()
     queue.to_review_count = waiting.count()
     queue.to_review = list(
-        waiting.select_related("contract__contractor", "submitted_by").order_by(
-            "submitted_at", "id"
-        )[:LIST_LIMIT]
+        waiting.select_related("contract__contractor", "submitted_by")[:LIST_LIMIT]
     )
 
     active = active_contracts().select_related("contractor").order_by("reference", "id")
-    by_id: dict[int, Contract] = {}
-    overdue: list[OverduePeriod] = []
-    for contract, schedule in contract_schedules(active, as_of=as_of):
-        by_id[contract.pk] = contract
-        overdue.extend(
-            OverduePeriod(contract, entry, (as_of - entry.due_date).days)
-            for entry in schedule
-            if entry.state == PeriodState.OVERDUE
-        )
+    by_id = {contract.pk: contract for contract in active}  # read once: the schedules reuse it
+    overdue = [
+        OverduePeriod(contract, entry, (as_of - entry.due_date).days)
+        for contract, entry in overdue_periods(active, as_of=as_of)
+    ]
     overdue.sort(key=lambda item: (item.entry.due_date, item.contract.reference))
     queue.overdue_count = len(overdue)
     queue.overdue = overdue[:LIST_LIMIT]

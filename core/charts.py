@@ -16,6 +16,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.formats import amount
+
 _ids = count(1)
 
 #: Line styles of the series of a line chart: colour and dash pattern, so that the series are
@@ -37,7 +39,7 @@ class Series:
 
 
 def _number(value: Decimal | float | int) -> str:
-    return number_format(value, decimal_pos=0 if value == int(value) else 1, use_l10n=True)
+    return amount(value)  # rounded half up, as on the pages (number_format alone cuts off)
 
 
 def axis_ticks(highest: float, *, whole: bool = False, steps: int = 4) -> list[float]:

@@ -83,3 +83,12 @@ def members_of(role: str):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(groups__name=role, is_active=True)
+
+
+def users_of_contractor(contractor_id: int):
+    """The active users who report for a contractor, as a queryset."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        contractor_membership__contractor_id=contractor_id, is_active=True
+    )

@@ -14,9 +14,9 @@ from core import audit
 from internships.templatetags.ui import report_badge
 
 from . import services
-from .choices import ReportStatus
+from .choices import EDITABLE_STATUSES, ReportStatus
 from .forms import ReviewForm
-from .models import PlacementReport, PlacementRow, RowDates, row_errors
+from .models import REPORT_WORKFLOW_FIELDS, PlacementReport, PlacementRow, RowDates, row_errors
 from .selectors import report_effect, report_next_to_review, report_versions
 
 
@@ -41,25 +41,8 @@ class RowFormSet(BaseInlineFormSet):
                 forms[index].add_error(field, message)
 
 
-#: Statuses whose rows may still be typed in the admin (like the portal and the API).
-EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
-
-#: Set only by the services (submit, approve, reject, correct): never typed in a form, or the
-#: superseding, the re-evaluation and the reviewer's stamp would be skipped.
-WORKFLOW_FIELDS = [
-    "status",
-    "submitted_by",
-    "submitted_at",
-    "reviewed_by",
-    "reviewed_at",
-    "review_comment",
-    "corrects",
-    "correction_reason",
-]
-
-
 def _editable(report: PlacementReport | None) -> bool:
-    return report is None or report.status in EDITABLE
+    return report is None or report.status in EDITABLE_STATUSES
 
 
 class PlacementRowInline(admin.TabularInline):
@@ -94,7 +77,7 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
     search_fields = ["contract__reference", "contract__title"]
     autocomplete_fields = ["contract"]
     date_hierarchy = "period_start"
-    readonly_fields = [*WORKFLOW_FIELDS, "created_at", "updated_at"]
+    readonly_fields = [*REPORT_WORKFLOW_FIELDS, "created_at", "updated_at"]
     inlines = [PlacementRowInline]
     actions = ["delete_drafts"]
 

@@ -11,3 +11,8 @@ class ReportStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
     #: An approved report replaced by an approved correction: kept, no longer counted.
     SUPERSEDED = "superseded", _("superseded")
+
+
+#: A report's rows may be written (portal, API, admin) only in these statuses: a draft, or a
+#: rejected report being fixed. Anything sent for review changes through a correction.
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.REJECTED)

@@ -24,6 +24,7 @@ from contracts.schedule import ScheduleEntry
 
 from . import services
 from .choices import ReportStatus
+from .importing import error_messages
 from .models import PlacementReport, PlacementRow
 from .pseudonyms import PSEUDONYM_PREFIX, parse_personnummer, pseudonym_for
 
@@ -235,11 +236,8 @@ def formset_with_extra_row(data: Mapping[str, Any], prefix: str = "rows") -> Row
 
 
 def _messages(detail: Any) -> list[str]:
-    if isinstance(detail, Mapping):
-        return [message for value in detail.values() for message in _messages(value)]
-    if isinstance(detail, list | tuple):
-        return [message for value in detail for message in _messages(value)]
-    return [str(detail)]
+    """The messages of a serializer's error detail, flattened (as the file import reads them)."""
+    return [str(message) for message in error_messages(detail)]
 
 
 @dataclass(frozen=True)

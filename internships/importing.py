@@ -548,14 +548,14 @@ def _row_data(row: SourceRow, groups: _TargetGroups) -> dict[str, str]:
     return data
 
 
-def _messages(detail: Any) -> Iterator[Any]:
+def error_messages(detail: Any) -> Iterator[Any]:
     """The messages (ErrorDetail strings) in a serializer's error detail, flattened."""
     if isinstance(detail, Mapping):
         for value in detail.values():
-            yield from _messages(value)
+            yield from error_messages(value)
     elif isinstance(detail, list | tuple):
         for value in detail:
-            yield from _messages(value)
+            yield from error_messages(value)
     else:
         yield detail
 
@@ -566,7 +566,7 @@ def _form_problems(errors: Mapping[str, Any]) -> list[Problem]:
         Problem(None, None if name in ("non_field_errors", "__all__") else name, str(message))
         for name, detail in errors.items()
         if name != "rows"
-        for message in _messages(detail)
+        for message in error_messages(detail)
     ]
 
 
@@ -577,12 +577,12 @@ def _row_problems(detail: Any, table: Table, groups: _TargetGroups) -> list[Prob
     elif isinstance(detail, list) and all(isinstance(item, Mapping) for item in detail):
         by_index = dict(enumerate(detail))
     else:  # a message about the rows as a whole
-        return [Problem(None, None, str(message)) for message in _messages(detail)]
+        return [Problem(None, None, str(message)) for message in error_messages(detail)]
     problems = []
     for index, fields in sorted(by_index.items()):
         row = table.rows[index]
         for name, messages in fields.items():
-            for message in _messages(messages):
+            for message in error_messages(messages):
                 text = str(message)
                 if name == "target_group" and getattr(message, "code", "") == "does_not_exist":
                     text = _(
@@ -805,7 +805,7 @@ def import_confirmed(*, token: str, user, into: PlacementReport | None) -> Place
         if not serializer.is_valid():
             problems = _form_problems(serializer.errors)
             detail = serializer.errors.get("rows", [])
-            problems += [Problem(None, None, str(message)) for message in _messages(detail)]
+            problems += [Problem(None, None, str(message)) for message in error_messages(detail)]
             raise ImportRefused(problems)
         rows = serializer.validated_data["rows"]
         if (

@@ -26,6 +26,21 @@ from .pseudonyms import participant_ref_from
 MAX_HOURS_PER_WEEK = 60
 
 
+#: A report's fields set only by the services (submit, approve, reject, correct): read-only in the
+#: API and the admin, or the superseding, the re-evaluation and the reviewer's stamp would be
+#: skipped.
+REPORT_WORKFLOW_FIELDS = (
+    "status",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "reviewed_at",
+    "review_comment",
+    "corrects",
+    "correction_reason",
+)
+
+
 class PlacementReport(models.Model):
     """A contractor's report of the placements on one contract in one reporting period."""
 

@@ -10,7 +10,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from contracts.compliance import Evaluation, RowFact, RowReason, RowVerdict, row_verdicts
+from contracts.compliance import (
+    Evaluation,
+    RowFact,
+    RowReason,
+    RowVerdict,
+    round_half_up,
+    row_verdicts,
+)
 from contracts.models import Contract
 from contracts.selectors import contract_list
 
@@ -54,14 +61,20 @@ def reports_to_fix(*, user) -> QuerySet[PlacementReport]:
     )
 
 
+def reports_waiting_for_review() -> QuerySet[PlacementReport]:
+    """Every submitted report or correction, the one that has waited longest first (the
+    officers' work queue and the review page's "next report to review")."""
+    return PlacementReport.objects.filter(status=ReportStatus.SUBMITTED).order_by(
+        "submitted_at", "id"
+    )
+
+
 def report_next_to_review(*, after: PlacementReport | None = None) -> PlacementReport | None:
     """The submitted report that has waited longest for review (other than ``after``)."""
-    waiting = PlacementReport.objects.filter(status=ReportStatus.SUBMITTED).select_related(
-        "contract"
-    )
+    waiting = reports_waiting_for_review().select_related("contract")
     if after is not None:
         waiting = waiting.exclude(pk=after.pk)
-    return waiting.order_by("submitted_at", "id").first()
+    return waiting.first()
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,7 @@ def verdict_text(verdict: RowVerdict, *, status: str = "", is_correction: bool =
     if verdict.reason == RowReason.BELOW_MINIMUM:
         return _("under the minimum of %(minimum)s weeks so far: %(weeks)s") % {
             "minimum": number_format(verdict.min_weeks.normalize(), use_l10n=True),
-            "weeks": number_format(round(float(verdict.weeks), 1), decimal_pos=1, use_l10n=True),
+            "weeks": number_format(round_half_up(verdict.weeks, 1), decimal_pos=1, use_l10n=True),
         }
     if verdict.reason == RowReason.OUTSIDE_WINDOW:
         return _("outside the clause window")
@@ -176,8 +189,13 @@ def report_row_verdicts(
     facts: list[RowFact] = []
     positions: list[int] = []
     meta: list[tuple[str, bool]] = []
+    # A row's verdict depends on its own facts and, for placements, on its participant's other
+    # counted rows: the rows of this report's participants are all that is read.
+    participants = PlacementRow.objects.filter(report_id=report.pk).values("participant_ref")
     rows = (
-        PlacementRow.objects.filter(report__contract_id=report.contract_id)
+        PlacementRow.objects.filter(
+            report__contract_id=report.contract_id, participant_ref__in=participants
+        )
         .filter(REPORTED.q("report__") | Q(report_id__in=list(statuses) or [report.pk]))
         .select_related("target_group", "report")
         .order_by("start_date", "id")

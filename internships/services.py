@@ -16,7 +16,6 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -29,9 +28,9 @@ from contracts.services import contract_evaluation_request
 from core import audit
 from core.exceptions import TransitionError
 from core.models import language_of
-from core.roles import acts_for_contractor, is_officer
+from core.roles import acts_for_contractor, is_officer, users_of_contractor
 
-from .choices import ReportStatus
+from .choices import EDITABLE_STATUSES, ReportStatus
 from .counting import statuses_on_approval
 from .models import PlacementReport, PlacementRow, RowDates, row_errors
 
@@ -71,7 +70,7 @@ def report_submit(*, report: PlacementReport, user) -> PlacementReport:
     with transaction.atomic():
         report = _locked(report)
         _check_own(user, report, _("Only the contractor's own users can submit its reports."))
-        if report.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+        if report.status not in EDITABLE_STATUSES:
             raise TransitionError(
                 _("Only a draft or rejected report can be submitted; this one is %(status)s.")
                 % {"status": report.get_status_display()}
@@ -158,10 +157,7 @@ def _rejection_mails_send(report_id: int) -> int:
     """
     report = PlacementReport.objects.select_related("contract").get(pk=report_id)
     recipients = (
-        get_user_model()
-        .objects.filter(
-            contractor_membership__contractor_id=report.contract.contractor_id, is_active=True
-        )
+        users_of_contractor(report.contract.contractor_id)
         .exclude(email="")
         .select_related("profile")
         .order_by("id")
@@ -197,7 +193,7 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
     with transaction.atomic():
         if report.pk:
             current = _locked(report)
-            if current.status not in (ReportStatus.DRAFT, ReportStatus.REJECTED):
+            if current.status not in EDITABLE_STATUSES:
                 raise TransitionError(
                     _("A %(status)s report cannot be edited.")
                     % {"status": current.get_status_display()}

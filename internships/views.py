@@ -27,7 +27,7 @@ from contracts.selectors import contract_list
 from core.roles import writes_reports
 
 from . import importing, services
-from .choices import ReportStatus
+from .choices import EDITABLE_STATUSES, ReportStatus
 from .counting import period_report
 from .forms import (
     CorrectionForm,
@@ -45,8 +45,6 @@ from .forms import (
 )
 from .models import PlacementReport
 from .selectors import report_list, report_versions, reports_to_fix
-
-EDITABLE = (ReportStatus.DRAFT, ReportStatus.REJECTED)
 
 
 def contractor_required(view):
@@ -127,7 +125,7 @@ def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResp
     if entry is None:
         messages.error(request, _("That is not one of the contract's reporting periods."))
         return redirect("portal:contract", contract_id=contract_id)
-    if report is not None and report.status not in EDITABLE:
+    if report is not None and report.status not in EDITABLE_STATUSES:
         messages.info(request, _("This period's report has been sent and can no longer be edited."))
         return redirect("portal:report", report_id=report.pk)
     general: list[str] = []
@@ -193,7 +191,7 @@ def upload(request: HttpRequest, contract_id: int) -> HttpResponse:
         if entry.period_start <= today
         and (
             reports.get(entry.period_start) is None
-            or reports[entry.period_start].status in EDITABLE
+            or reports[entry.period_start].status in EDITABLE_STATUSES
         )
     ]
     problems: list[importing.Problem] = []
@@ -299,7 +297,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         {
             "report": report,
             "rows": report.rows.all(),
-            "editable": report.status in EDITABLE,
+            "editable": report.status in EDITABLE_STATUSES,
             "correctable": correctable,
             "versions": versions if len(versions) > 1 else [],
         },

@@ -10,7 +10,13 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from contracts.models import Contract, TargetGroup
-from internships.models import PlacementReport, PlacementRow, RowDates, row_errors
+from internships.models import (
+    REPORT_WORKFLOW_FIELDS,
+    PlacementReport,
+    PlacementRow,
+    RowDates,
+    row_errors,
+)
 from internships.pseudonyms import participant_ref_from
 
 
@@ -174,18 +180,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "updated_at",
             "rows",
         ]
-        read_only_fields = [
-            "status",
-            "submitted_by",
-            "submitted_at",
-            "reviewed_by",
-            "reviewed_at",
-            "review_comment",
-            "corrects",
-            "correction_reason",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = [*REPORT_WORKFLOW_FIELDS, "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

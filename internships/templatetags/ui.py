@@ -5,16 +5,15 @@ A badge always says the status in words and with a symbol; colour only repeats i
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from contracts.choices import ClauseStatus, Forecast, PeriodState
 from core import charts
+from core.formats import amount
 from internships.choices import ReportStatus
 
 register = template.Library()
@@ -66,16 +65,7 @@ def report_badge(status: str) -> SafeString:
     return _badge("report", status, ReportStatus(status).label)
 
 
-def amount(value: Decimal) -> str:
-    """A quantity in the user's locale to one decimal, rounded half up as the engine rounds
-    (Django's number_format cuts decimals off: 2.99 would read "2,9"), without decimals when
-    it is whole."""
-    value = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    places = 0 if value == value.to_integral_value() else 1
-    return number_format(value, decimal_pos=places, use_l10n=True)
-
-
-register.filter("amount", amount)
+register.filter("amount", amount)  # core.formats.amount: also the charts' numbers
 
 
 def forecast_text(evaluation) -> str:

@@ -324,3 +324,15 @@ def test_amounts_are_rounded_half_up_not_cut_off():
     with translation.override("sv"):
         shown = [amount(Decimal(x)) for x in ("14.86", "2.99", "2.45", "7000", "1234.54")]
     assert shown == ["14,9", "3", "2,5", "7\xa0000", "1\xa0234,5"]
+
+
+def test_chart_values_are_rounded_half_up_as_on_the_pages():
+    from core import charts
+
+    with translation.override("sv"):
+        svg = charts.bar_chart(
+            [("Norr", Decimal("12.86")), ("Söder", Decimal("2.99"))], title="Veckor"
+        )
+    # Written at the bar's end and in its tooltip; cut off, they read "12,8" and "2,9".
+    assert ">12,9</text>" in svg and "Norr: 12,9<" in svg
+    assert ">3</text>" in svg and "Söder: 3<" in svg

@@ -41,8 +41,16 @@ def test_members_of_a_role_are_its_active_users(officer, manager):
     assert list(roles.members_of(roles.OFFICERS)) == [officer]
 
 
+def test_users_of_a_contractor_are_its_active_users_only():
+    own, other = ContractorFactory(), ContractorFactory()
+    anna = ContractorUserFactory(username="bygg-anna", contractor=own)
+    ContractorUserFactory(username="bygg-gone", contractor=own, is_active=False)
+    ContractorUserFactory(username="annan-firma", contractor=other)
+    assert list(roles.users_of_contractor(own.pk)) == [anna]
+
+
 #: Asking the groups or the membership directly: only core/roles.py may.
-ROLE_CHECK = re.compile(r"\.groups\.(filter|values_list|exists)|contractor_membership\b")
+ROLE_CHECK = re.compile(r"\.groups\.(filter|values_list|exists)|contractor_membership(\b|__)")
 ALLOWED = {
     "core/roles.py",
     "internships/demo.py",

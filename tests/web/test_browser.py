@@ -175,6 +175,7 @@ def test_contractor_uploads_fixes_and_submits_officer_approves_dashboard_updates
     portal.click(f"a[href='/portal/contracts/{contract.pk}/upload/?period={day}']")
     portal.set_input_files("#id_file", str(bad))
     portal.click("main form button[type=submit]")
+    portal.wait_for_selector("#import-errors tbody tr")  # count() does not wait for the page
     errors = portal.locator("#import-errors tbody tr")
     assert errors.count() == 1
     assert errors.first.locator("td").first.inner_text() == "3"  # the spreadsheet's row

@@ -23,13 +23,19 @@ from tests.factories import (
     SocialClauseFactory,
     UserFactory,
 )
-from tests.web.test_browser import SHOTS, _page, browser  # noqa: F401 (fixture)
+from tests.web.test_browser import (  # noqa: F401 (fixture)
+    SHOTS,
+    _ensure_reference_data,
+    _page,
+    browser,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
 def world():
+    _ensure_reference_data()  # a transactional test before this one may have flushed them
     today = timezone.localdate()
     start = date(today.year, 1, 1) if today.month > 3 else date(today.year - 1, 1, 1)
     contract = ContractFactory(

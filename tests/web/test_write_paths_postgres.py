@@ -167,9 +167,15 @@ def test_portal_uploads_a_file_into_a_new_draft_and_into_a_draft(client, world):
     assert any(message.startswith("1 ") for message in _messages(response))
     assert list(report.rows.values_list("participant_ref", flat=True)) == ["U-1"]
 
-    client.post(
+    # Into a draft with rows: the portal asks first (nothing is replaced yet), then replaces.
+    asked = client.post(
         upload_url,
         {"period": Q2, "file": _csv([header, "U-2;youth;2025-04-07;2025-04-30;8"] * 1)},
+    )
+    assert list(report.rows.values_list("participant_ref", flat=True)) == ["U-1"]
+    client.post(
+        upload_url,
+        {"pending": asked.context["pending"].token, "period": Q2, "confirm": "replace"},
     )
     assert PlacementReport.objects.filter(contract=contract).count() == 1
     assert list(report.rows.values_list("participant_ref", flat=True)) == ["U-2"]
