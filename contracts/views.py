@@ -253,7 +253,7 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(alert_list(user=request.user), pk=alert_id)
     if alert.state == AlertState.OPEN:
         alert_acknowledge(alert=alert, user=request.user)
-        messages.success(request, _("The alert is acknowledged."))
+        messages.success(request, _("The alert is acknowledged."), extra_tags=ALERTS_ANCHOR)
     return _back(request, anchor=ALERTS_ANCHOR)
 
 
@@ -266,12 +266,12 @@ def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert_close_service(alert=alert, user=request.user, comment=request.POST.get("comment", ""))
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, message)
+            messages.error(request, message, extra_tags=ALERTS_ANCHOR)
     except AlertStateError as error:
-        messages.error(request, str(error))
+        messages.error(request, str(error), extra_tags=ALERTS_ANCHOR)
     else:
-        messages.success(request, _("The alert is closed."))
-    return _back(request)
+        messages.success(request, _("The alert is closed."), extra_tags=ALERTS_ANCHOR)
+    return _back(request, anchor=ALERTS_ANCHOR)
 
 
 def _back(request: HttpRequest, *, anchor: str = "") -> HttpResponse:

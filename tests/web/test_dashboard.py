@@ -339,3 +339,24 @@ def test_alert_anchors_are_plain_ids_even_past_a_thousand(client, officer, two_c
 
     assert f'id="alert-{alert.pk}"' in page and f'for="alert-close-{alert.pk}"' in page
     assert "12\xa0345" not in page and "12 345" not in page
+
+
+def test_the_message_about_an_acknowledged_alert_stands_in_the_list_of_alerts(
+    client, manager, two_contracts
+):
+    # The page returns scrolled to its alerts: the message stands there, not out of view.
+    north, _ = two_contracts
+    alert = Alert.objects.create(
+        kind=AlertKind.REPORT_OVERDUE, contract=north, period_start=date(2025, 4, 1)
+    )
+    client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    back = reverse("dashboard:index") + "?year=2025"
+
+    page = client.post(
+        reverse("dashboard:alert-ack", args=[alert.pk]), {"next": back}, follow=True
+    ).content.decode()
+
+    alerts = page[page.index('id="alerts"') :]
+    assert "The alert is acknowledged." in alerts
+    assert page.count("The alert is acknowledged.") == 1

@@ -366,7 +366,7 @@ def test_dashboard_acknowledges_and_closes_alerts(client, world):
     assert _alerts() == before
 
     response = client.post(close_url, {"comment": "Åtgärdat.", "next": back})
-    assert response.status_code == 302 and response["Location"] == back
+    assert response.status_code == 302 and response["Location"] == back + "#alerts"
     alert.refresh_from_db()
     assert alert.state == AlertState.RESOLVED and alert.close_comment == "Åtgärdat."
 
