@@ -60,7 +60,7 @@ pdfdeps:
 test: sysdeps lint translations
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses auto --maxprocesses 4
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -7,9 +7,11 @@ Celery broker on the local file system, both under ``var/``. ``DATABASE_URL`` an
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -239,6 +241,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # The test suite runs in parallel workers (pytest-xdist, `make test`); some tests empty their
+    # Redis database or count its messages, so each worker gets a database of its own: worker
+    # gw<N> uses the configured index minus N (CI configures 15: gw0 15, gw1 14, ...).
+    _url = urlsplit(REDIS_URL)
+    _index = int(_url.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_index % 16}"))
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -1,5 +1,6 @@
 """Compile the .po catalogues to .mo without GNU gettext (pure Python, via polib)."""
 
+import os
 from pathlib import Path
 
 import polib
@@ -18,6 +19,9 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written aside and moved into place: parallel test workers may read it meanwhile.
+                partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 compiled += 1
         self.stdout.write(f"Compiled {compiled} catalogue(s).")
