@@ -22,11 +22,9 @@ from tests.factories import (
     SocialClauseFactory,
     UserFactory,
 )
-from tests.web import test_browser as journey
 from tests.web.test_browser import SHOTS, _ensure_reference_data, _login, _page
 
 #: The journey's Chromium fixture, shared (pytest finds fixtures by name in the module).
-browser = journey.browser
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from internships.choices import ReportStatus
 from internships.demo import seed_demo
 from internships.models import PlacementReport
 from procurement.models import ContractorMembership
-from tests.conftest import _unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
@@ -36,21 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
-    # (not in the browser) are safe here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 #: Content-Security-Policy violations Chromium reported on any page of the test.

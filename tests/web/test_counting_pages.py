@@ -23,12 +23,7 @@ from tests.factories import (
     SocialClauseFactory,
     UserFactory,
 )
-from tests.web.test_browser import (  # noqa: F401 (fixture)
-    SHOTS,
-    _ensure_reference_data,
-    _page,
-    browser,
-)
+from tests.web.test_browser import SHOTS, _ensure_reference_data, _page
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -106,7 +101,7 @@ def _fits(page) -> bool:
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_pages_say_why_a_row_counts_and_that_a_report_came_late(
-    browser,  # noqa: F811
+    browser,
     live_server,
     client,
     world,

@@ -6,18 +6,12 @@ tables scroll inside their box, reachable by keyboard. Screenshots go to
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.utils import timezone
 
 from contracts.services import compliance_run
 from internships.demo import seed_demo
-from tests.conftest import _unavailable
 from tests.web.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SHOTS,
     _ensure_reference_data,
     _login,
@@ -37,20 +31,6 @@ PAGE_WIDTH = "document.documentElement.scrollWidth"
 
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium, launched as in the journey test (tests/web/test_browser.py)."""
-    if not shutil.which(CHROMIUM):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

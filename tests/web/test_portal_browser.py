@@ -12,8 +12,6 @@ Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -21,27 +19,13 @@ import pytest
 
 from internships.models import PlacementReport, PlacementRow
 from internships.pseudonyms import parse_personnummer, pseudonym_for
-from tests.conftest import _unavailable
 from tests.factories import ReportFactory, RowFactory
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ensure_reference_data
+from tests.web.test_browser import SHOTS, _ensure_reference_data
 
 PERSONNUMMER = "19900101-0017"  # valid (Luhn)
 PERIOD = "2025-01-01"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
