@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,3 +24,11 @@ app.conf.beat_schedule = {
     "alert-digests": {"task": "contracts.send_alert_digests", "schedule": 600.0},
     "retention": {"task": "internships.apply_retention", "schedule": crontab(hour=3, minute=30)},
 }
+
+
+@worker_ready.connect
+def evaluate_what_waited(sender, **kwargs) -> None:
+    """A worker that starts (after a Redis outage, a crash, a deploy) evaluates at once the
+    contracts whose evaluation could not be queued (``evaluation_requested_at``), rather than at
+    the next five-minute run. Sent only by ``celery worker``, not by test workers."""
+    sender.app.send_task("contracts.evaluate_requested")

@@ -264,6 +264,8 @@ if REDIS_URL:
         "max_retries": 0,
     }
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+    # The result backend's own socket: without it a hung Redis holds a result read forever.
+    CELERY_REDIS_SOCKET_TIMEOUT = 5
 else:
     # The embedded broker: kombu's file-system transport. In and out must be the same folder, and
     # the control folder is set or kombu creates ./control wherever a process starts.
@@ -280,15 +282,32 @@ else:
     CELERY_RESULT_BACKEND = f"file://{BROKER_DIR / 'results'}"
     for _folder in ("queue", "processed", "control", "results"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Redis stopped or hung (issue 13, core/redis_faults.py): what the web process asks of Redis (the
+# throttle counters, queuing an evaluation, the health check) waits at most this long, and after
+# a failure nothing waits on that Redis again for REDIS_BREAKER_SECONDS. A Redis that answers
+# answers in about a millisecond; the worker keeps the broker's longer timeouts above.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.3)
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=10.0)
 # Throttle counters and other shared short-lived state: in Redis when there is one, so every
-# web worker sees the same counts.
+# web worker sees the same counts. While Redis is unreachable it behaves as an empty cache.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "core.redis_faults.FailFastRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# No code reads a task's return value, so none is stored: publishing then never touches the
+# result backend, whose reconnect loop (20 x 1 s) held a request ~19 s with Redis stopped. A
+# caller that wants a result asks for it: ``apply_async(..., ignore_result=False)``.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

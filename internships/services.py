@@ -28,6 +28,7 @@ from contracts.services import contract_evaluation_request
 from core import audit
 from core.exceptions import TransitionError
 from core.models import language_of
+from core.redis_faults import enqueue_unless_redis_down
 from core.roles import acts_for_contractor, is_officer, users_of_contractor
 
 from .choices import EDITABLE_STATUSES, ReportStatus
@@ -40,13 +41,12 @@ logger = logging.getLogger(__name__)
 def _enqueue_evaluation(contract_id: int) -> None:
     from contracts.tasks import evaluate_contract
 
-    try:
-        evaluate_contract.apply_async(args=[contract_id], retry=False)
-    except Exception:
+    # With Redis down or hung this gives up at once; evaluation_requested_at, set in the
+    # transaction, has the next scheduled run (or a worker's start) evaluate the contract.
+    if not enqueue_unless_redis_down(evaluate_contract, args=[contract_id]):
         logger.warning(
             "Broker unreachable: contract %s will be evaluated by the next scheduled run.",
             contract_id,
-            exc_info=True,
         )
 
 

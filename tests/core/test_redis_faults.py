@@ -1,0 +1,343 @@
+"""Redis stopped or hung (issue 13): a real web server (gunicorn) and a real Celery worker talk
+to a Redis server this test starts, stops, and freezes with SIGSTOP (TCP still connects, nothing
+answers). Report writes through the API, the portal and the admin must each answer in under a
+second, lose nothing, and the contract must be evaluated once Redis is back."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import redis as redis_client
+from django.conf import settings
+from django.test import Client
+from knox.models import AuthToken
+
+from contracts.choices import Metric
+from contracts.models import ClauseSnapshot, Contract
+from internships.models import PlacementReport
+from tests.conftest import _unavailable
+from tests.factories import ContractFactory, ContractorUserFactory, SocialClauseFactory, UserFactory
+
+ROOT = Path(settings.BASE_DIR)
+BOUND = 1.0  # issue 13: each write answers in under a second, whatever Redis does
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class OwnRedis:
+    """A redis-server of this test's own: never the shared one."""
+
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *(shutil.which("redis-server") or "redis-server", "--port", str(self.port)),
+                *("--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis_client.Redis.from_url(self.url, socket_timeout=1).ping()
+                return
+            except redis_client.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def hang(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    if shutil.which("redis-server") is None:
+        _unavailable("redis-server is not installed")
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _environment(redis_url: str, var_dir: Path) -> dict[str, str]:
+    db = settings.DATABASES["default"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_XDIST_WORKER", "DEBUG")}
+    env.update(
+        {
+            # The pytest database: the test's rows are committed (transaction=True), so the server
+            # and the worker see them.
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
+                f"{db['NAME']}"
+            ),
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": settings.SECRET_KEY,  # the sessions this test makes are valid there
+            "PARTICIPANT_HMAC_KEY": settings.PARTICIPANT_HMAC_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "0",
+            "MFA_REQUIRED": "0",  # the officer's second factor is not what is tested here
+            "VAR_DIR": str(var_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def web(own_redis, tmp_path):
+    """gunicorn serving the site, with REDIS_URL pointing at the test's own Redis."""
+    port = _free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
+            *("-b", f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", "2"),
+        ],
+        cwd=ROOT,
+        env=_environment(own_redis.url, tmp_path / "var"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz/", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail((tmp_path / "gunicorn.log").read_text()[-3000:])
+                time.sleep(0.2)
+        yield base
+    finally:
+        _stop(server)
+        log.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _call(method: str, url: str, *, body=None, headers=None) -> tuple[int, bytes, float]:
+    """One request; its status, body and how long it took."""
+    data = None
+    headers = dict(headers or {})
+    if isinstance(body, dict) and headers.get("Content-Type") == "application/json":
+        data = json.dumps(body).encode()
+    elif body is not None:
+        data = urllib.parse.urlencode(body).encode()
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    started = time.monotonic()
+    try:
+        with _opener.open(request, timeout=60) as response:
+            return response.status, response.read(), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), time.monotonic() - started
+
+
+def _session_headers(user) -> dict[str, str]:
+    """A signed-in browser: a session in the database, and the CSRF cookie and header."""
+    client = Client()
+    client.force_login(user)
+    csrf = secrets.token_hex(16)  # 32 characters, as Django's own CSRF secret
+    return {
+        "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}",
+        "X-CSRFToken": csrf,
+    }
+
+
+def _report_body(contract: Contract, period) -> dict:
+    return {
+        "contract": contract.pk,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "rows": [
+            {
+                "participant_ref": f"F-{period.start:%Y%m}-{n}",
+                "target_group": "youth",
+                "start_date": period.start.isoformat(),
+                "end_date": period.end.isoformat(),
+                "hours": "100",
+            }
+            for n in range(2)
+        ],
+    }
+
+
+def _writes(base: str, contract: Contract, contractor, officer) -> dict[str, list[float]]:
+    """Three reports, each created, submitted and approved; two through the API, one through
+    the portal and the admin's review page. Returns each kind of write's durations."""
+    api_as_contractor = {
+        "Authorization": f"Token {AuthToken.objects.create(contractor)[1]}",
+        "Content-Type": "application/json",
+    }
+    api_as_officer = {
+        "Authorization": f"Token {AuthToken.objects.create(officer)[1]}",
+        "Content-Type": "application/json",
+    }
+    portal = _session_headers(contractor)
+    admin = _session_headers(officer)
+    timings: dict[str, list[float]] = {"create": [], "submit": [], "approve": [], "healthz": []}
+    for n, period in enumerate(contract.reporting_periods()[:3]):
+        status, body, took = _call(
+            "POST", f"{base}/api/v1/reports/", body=_report_body(contract, period),
+            headers=api_as_contractor,
+        )  # fmt: skip
+        assert status == 201, body
+        timings["create"].append(took)
+        report_id = json.loads(body)["id"]
+        if n < 2:
+            status, body, took = _call(
+                "POST", f"{base}/api/v1/reports/{report_id}/submit/", headers=api_as_contractor
+            )
+            assert status == 200, body
+        else:
+            status, body, took = _call(
+                "POST", f"{base}/portal/reports/{report_id}/submit/", body={}, headers=portal
+            )
+            assert status == 302, body
+        timings["submit"].append(took)
+        if n < 2:
+            status, body, took = _call(
+                "POST", f"{base}/api/v1/reports/{report_id}/approve/", body={},
+                headers=api_as_officer,
+            )  # fmt: skip
+            assert status == 200, body
+        else:
+            status, body, took = _call(
+                "POST", f"{base}/admin/internships/placementreport/{report_id}/review/",
+                body={"comment": "", "approve": "1"}, headers=admin,
+            )  # fmt: skip
+            assert status == 302, body
+        timings["approve"].append(took)
+        status, body, took = _call("GET", f"{base}/healthz/")
+        timings["healthz"].append(took)
+    return timings
+
+
+def _run_worker_until_evaluated(redis_url: str, var_dir: Path, contract: Contract) -> float:
+    """Start a real worker (as after an outage or a deploy); wait for the contract's evaluation."""
+    started = time.monotonic()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "WARNING"],
+        cwd=ROOT,
+        env=_environment(redis_url, var_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=(var_dir.parent / "worker.log").open("w"),
+    )
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            contract.refresh_from_db()
+            if contract.evaluation_requested_at is None and ClauseSnapshot.objects.exists():
+                return time.monotonic() - started
+            time.sleep(0.2)
+        pytest.fail((var_dir.parent / "worker.log").read_text()[-3000:])
+    finally:
+        _stop(worker)
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.parametrize("fault", ["up", "stopped", "hung"])
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_report_writes_answer_within_a_second_and_are_evaluated_after_recovery(
+    postgres, own_redis, web, tmp_path, fault
+):
+    contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2025, 12, 31))
+    clause = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(5))
+    contractor = ContractorUserFactory(username="redis-fault-ner", contractor=contract.contractor)
+    officer = UserFactory(username="redis-fault-officer", groups=["officers"])
+    officer.is_staff = True
+    officer.save(update_fields=["is_staff"])
+    if fault == "stopped":
+        own_redis.stop()
+    elif fault == "hung":
+        own_redis.hang()
+
+    timings = _writes(web, contract, contractor, officer)
+    slowest = {kind: max(values) for kind, values in timings.items()}
+    assert all(took < BOUND for took in slowest.values()), timings
+
+    status, body, _ = _call("GET", f"{web}/healthz/")
+    health = json.loads(body)
+    assert status == 200  # the database is up: the site works, it says what does not
+    expected = {"up": "ok", "stopped": "down", "hung": "timeout"}[fault]
+    assert (health["broker"], health["cache"]) == (expected, expected), health
+    assert health["status"] == ("ok" if fault == "up" else "degraded")
+
+    # Nothing lost: three approved reports of two rows each, and the contract marked.
+    reports = PlacementReport.objects.filter(contract=contract)
+    assert sorted(reports.values_list("status", flat=True)) == ["approved"] * 3
+    assert sum(report.rows.count() for report in reports) == 6
+    assert ClauseSnapshot.objects.filter(clause=clause).count() == 0  # not evaluated yet
+    contract.refresh_from_db()
+    assert contract.evaluation_requested_at is not None
+
+    # Redis comes back (a stopped one empty, so what was queued before is gone); a worker starts.
+    if fault == "stopped":
+        own_redis.start()
+    elif fault == "hung":
+        own_redis.resume()
+    _run_worker_until_evaluated(own_redis.url, tmp_path / "var", contract)
+    snapshot = ClauseSnapshot.objects.get(clause=clause)
+    assert snapshot.reported == 6
