@@ -25,11 +25,14 @@ from pathlib import Path
 import pytest
 import redis as redis_client
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from knox.models import AuthToken
 
 from contracts.choices import Metric
 from contracts.models import ClauseSnapshot, Contract
+from core import redis_faults
+from core.redis_faults import redis_known_down, redis_recovered
 from internships.models import PlacementReport
 from tests.conftest import _unavailable
 from tests.factories import ContractFactory, ContractorUserFactory, SocialClauseFactory, UserFactory
@@ -341,3 +344,57 @@ def test_report_writes_answer_within_a_second_and_are_evaluated_after_recovery(
     _run_worker_until_evaluated(own_redis.url, tmp_path / "var", contract)
     snapshot = ClauseSnapshot.objects.get(clause=clause)
     assert snapshot.reported == 6
+
+
+@pytest.fixture
+def closed_breakers():
+    redis_faults._open_until.clear()
+    yield
+    redis_faults._open_until.clear()
+
+
+def _point_cache_at(settings, url: str) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.redis_faults.FailFastRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_health_check_says_redis_is_down_and_the_site_still_serves(
+    client, own_redis, settings, closed_breakers
+):
+    settings.CELERY_BROKER_URL = own_redis.url
+    _point_cache_at(settings, own_redis.url)
+    assert client.get("/healthz/").json()["status"] == "ok"
+
+    own_redis.stop()
+    response = client.get("/healthz/")
+
+    # Only the database is required: without Redis reports are still taken (and evaluated once
+    # it is back), so a load balancer must not take the web servers out.
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["database"], body["broker"], body["cache"]) == ("ok", "down", "down")
+    assert body["status"] == "degraded"
+
+
+def test_after_a_timeout_the_cache_does_not_ask_the_hung_redis_again(
+    own_redis, settings, closed_breakers
+):
+    _point_cache_at(settings, own_redis.url)
+    cache.set("seen", 1)
+    own_redis.hang()
+    assert cache.get("seen", "missed") == "missed"  # timed out: a miss, not an error
+    assert redis_known_down(own_redis.url)
+
+    own_redis.resume()
+    # The breaker is open: this store is dropped without asking Redis, which would now answer.
+    cache.set("dropped", 1)
+    assert cache.get("seen", "missed") == "missed"
+    redis_recovered(own_redis.url)  # as after REDIS_BREAKER_SECONDS: the next call asks Redis
+    assert cache.get("seen") == 1
+    assert cache.get("dropped") is None
