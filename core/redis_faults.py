@@ -22,14 +22,16 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
+from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeout
 
 logger = logging.getLogger(__name__)
 
-# What a failing Redis call raises: redis-py's errors, kombu's (they subclass OSError or wrap
-# redis-py's), and the socket's own.
+# What a failing Redis call raises: redis-py's errors and the socket's own.
 REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError)
+# kombu wraps them in its OperationalError when publishing.
+BROKER_FAILURES: tuple[type[BaseException], ...] = (*REDIS_FAILURES, OperationalError)
 
 _open_until: dict[str, float] = {}
 _lock = threading.Lock()
@@ -111,9 +113,9 @@ def enqueue_unless_redis_down(task: Any, *, args: list[Any]) -> bool:
         with app.connection_for_write(**options) as connection:
             task.apply_async(args=args, retry=False, connection=connection)
     except Exception as exc:  # whatever the broker raises, the request goes on
-        if on_redis:
+        if on_redis and isinstance(exc, BROKER_FAILURES):
             redis_failed(url, exc)
-        logger.warning("Could not queue %s%s: %s", task.name, args, exc)
+        logger.warning("Could not queue %s%s: %s", task.name, args, exc, exc_info=True)
         return False
     if on_redis:
         redis_recovered(url)

@@ -165,6 +165,9 @@ def web(own_redis, tmp_path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail((tmp_path / "gunicorn.log").read_text()[-3000:])
                 time.sleep(0.2)
+        # A first request imports much of the site lazily: warm both workers before timing.
+        for path in ("/api/v1/reports/", "/portal/", "/admin/") * 3:
+            _call("GET", base + path)
         yield base
     finally:
         _stop(server)
