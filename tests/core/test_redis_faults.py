@@ -183,7 +183,7 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def _call(method: str, url: str, *, body=None, headers=None) -> tuple[int, bytes, float]:
-    """One request; its status, body and how long it took."""
+    """One request: its status, body (a redirect's: its Location) and how long it took."""
     data = None
     headers = dict(headers or {})
     if isinstance(body, dict) and headers.get("Content-Type") == "application/json":
@@ -197,7 +197,10 @@ def _call(method: str, url: str, *, body=None, headers=None) -> tuple[int, bytes
         with _opener.open(request, timeout=60) as response:
             return response.status, response.read(), time.monotonic() - started
     except urllib.error.HTTPError as error:
-        return error.code, error.read(), time.monotonic() - started
+        took = time.monotonic() - started
+        if error.code in (301, 302, 303):
+            return error.code, error.headers["Location"].encode(), took
+        return error.code, error.read(), took
 
 
 def _session_headers(user) -> dict[str, str]:
@@ -229,9 +232,20 @@ def _report_body(contract: Contract, period) -> dict:
     }
 
 
+def _portal_form(contract: Contract, period) -> dict:
+    rows = _report_body(contract, period)["rows"]
+    form = {"rows-TOTAL_FORMS": str(len(rows)), "rows-INITIAL_FORMS": "0", "save": "1"}
+    form |= {"rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000"}
+    for index, row in enumerate(rows):
+        for key, value in {**row, "personnummer": "", "role": "", "notes": ""}.items():
+            form[f"rows-{index}-{key}"] = value
+    return form
+
+
 def _writes(base: str, contract: Contract, contractor, officer) -> dict[str, list[float]]:
     """Three reports, each created, submitted and approved; two through the API, one through
-    the portal and the admin's review page. Returns each kind of write's durations."""
+    the portal (typed form, submit) and the admin's review page. Returns each kind of write's
+    durations."""
     api_as_contractor = {
         "Authorization": f"Token {AuthToken.objects.create(contractor)[1]}",
         "Content-Type": "application/json",
@@ -244,13 +258,21 @@ def _writes(base: str, contract: Contract, contractor, officer) -> dict[str, lis
     admin = _session_headers(officer)
     timings: dict[str, list[float]] = {"create": [], "submit": [], "approve": [], "healthz": []}
     for n, period in enumerate(contract.reporting_periods()[:3]):
-        status, body, took = _call(
-            "POST", f"{base}/api/v1/reports/", body=_report_body(contract, period),
-            headers=api_as_contractor,
-        )  # fmt: skip
-        assert status == 201, body
+        if n < 2:
+            status, body, took = _call(
+                "POST", f"{base}/api/v1/reports/", body=_report_body(contract, period),
+                headers=api_as_contractor,
+            )  # fmt: skip
+            assert status == 201, body
+            report_id = json.loads(body)["id"]
+        else:
+            status, body, took = _call(
+                "POST", f"{base}/portal/contracts/{contract.pk}/periods/{period.start}/report/",
+                body=_portal_form(contract, period), headers=portal,
+            )  # fmt: skip
+            assert status == 302 and b"/portal/reports/" in body, body
+            report_id = int(body.decode().rstrip("/").rsplit("/", 1)[1])
         timings["create"].append(took)
-        report_id = json.loads(body)["id"]
         if n < 2:
             status, body, took = _call(
                 "POST", f"{base}/api/v1/reports/{report_id}/submit/", headers=api_as_contractor
