@@ -2,9 +2,9 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
+from celery.apps.worker import Worker
 from celery.schedules import crontab
-from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -26,9 +26,18 @@ app.conf.beat_schedule = {
 }
 
 
-@worker_ready.connect
-def evaluate_what_waited(sender, **kwargs) -> None:
-    """A worker that starts (after a Redis outage, a crash, a deploy) evaluates at once the
-    contracts whose evaluation could not be queued (``evaluation_requested_at``), rather than at
-    the next five-minute run. Sent only by ``celery worker``, not by test workers."""
-    sender.app.send_task("contracts.evaluate_requested")
+class EvaluateWhatWaited(bootsteps.StartStopStep):
+    """Each time a worker connects to the broker (at start, and again after Redis was down or
+    hung), it evaluates at once the contracts whose evaluation could not be queued
+    (``evaluation_requested_at``), rather than at the next five-minute run.
+
+    Only in ``celery worker``: test workers (``celery.contrib.testing``) send nothing."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, consumer) -> None:
+        if isinstance(consumer.controller, Worker):
+            consumer.app.send_task("contracts.evaluate_requested")
+
+
+app.steps["consumer"].add(EvaluateWhatWaited)

@@ -302,24 +302,38 @@ def _writes(base: str, contract: Contract, contractor, officer) -> dict[str, lis
     return timings
 
 
-def _run_worker_until_evaluated(redis_url: str, var_dir: Path, contract: Contract) -> float:
-    """Start a real worker (as after an outage or a deploy); wait for the contract's evaluation."""
-    started = time.monotonic()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "WARNING"],
+def _start_worker(redis_url: str, var_dir: Path) -> subprocess.Popen:
+    """A real ``celery worker``, logging to worker.log beside ``var_dir``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "INFO"],
         cwd=ROOT,
         env=_environment(redis_url, var_dir),
         stdout=subprocess.DEVNULL,
         stderr=(var_dir.parent / "worker.log").open("w"),
     )
+
+
+def _wait_until(done, log: Path, seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            pytest.fail(log.read_text()[-3000:])
+        time.sleep(0.2)
+
+
+def _evaluated(contract: Contract):
+    def done() -> bool:
+        contract.refresh_from_db()
+        return contract.evaluation_requested_at is None and ClauseSnapshot.objects.exists()
+
+    return done
+
+
+def _run_worker_until_evaluated(redis_url: str, var_dir: Path, contract: Contract) -> None:
+    """Start a real worker (as after an outage or a deploy); wait for the contract's evaluation."""
+    worker = _start_worker(redis_url, var_dir)
     try:
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            contract.refresh_from_db()
-            if contract.evaluation_requested_at is None and ClauseSnapshot.objects.exists():
-                return time.monotonic() - started
-            time.sleep(0.2)
-        pytest.fail((var_dir.parent / "worker.log").read_text()[-3000:])
+        _wait_until(_evaluated(contract), var_dir.parent / "worker.log")
     finally:
         _stop(worker)
 
@@ -423,3 +437,44 @@ def test_after_a_timeout_the_cache_does_not_ask_the_hung_redis_again(
     redis_recovered(own_redis.url)  # as after REDIS_BREAKER_SECONDS: the next call asks Redis
     assert cache.get("seen") == 1
     assert cache.get("dropped") is None
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_running_through_a_redis_restart_evaluates_once_it_reconnects(
+    postgres, own_redis, web, tmp_path
+):
+    contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2025, 12, 31))
+    clause = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(5))
+    contractor = ContractorUserFactory(username="redis-restart-ner", contractor=contract.contractor)
+    api = {
+        "Authorization": f"Token {AuthToken.objects.create(contractor)[1]}",
+        "Content-Type": "application/json",
+    }
+    log = tmp_path / "worker.log"
+    worker = _start_worker(own_redis.url, tmp_path / "var")
+    try:
+        _wait_until(lambda: " ready." in log.read_text(), log)
+        own_redis.stop()
+        period = contract.reporting_periods()[0]
+        status, body, created_in = _call(
+            "POST", f"{web}/api/v1/reports/", body=_report_body(contract, period), headers=api
+        )
+        assert status == 201, body
+        report_id = json.loads(body)["id"]
+        status, body, submitted_in = _call(
+            "POST", f"{web}/api/v1/reports/{report_id}/submit/", headers=api
+        )
+        assert status == 200, body
+        assert created_in < BOUND and submitted_in < BOUND, (created_in, submitted_in)
+        contract.refresh_from_db()
+        assert contract.evaluation_requested_at is not None
+        assert not ClauseSnapshot.objects.exists()
+
+        own_redis.start()  # empty: the evaluation was never queued
+        # The worker reconnects by itself, and its reconnection evaluates what waited.
+        _wait_until(_evaluated(contract), log)
+    finally:
+        _stop(worker)
+    assert ClauseSnapshot.objects.get(clause=clause).reported == 2
