@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +43,15 @@ from .models import (
     milestone_errors,
 )
 from .schedule import ScheduleEntry
-from .selectors import ClauseEvaluation, active_contracts, contract_schedules, evaluate_clauses
+from .selectors import (
+    ALERT_SEVERITY,
+    ClauseEvaluation,
+    active_contracts,
+    contract_schedules,
+    digest_kind_counts,
+    digest_worst_items,
+    evaluate_clauses,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -315,8 +325,17 @@ def alert_close(*, alert: Alert, user, comment: str) -> Alert:
     return alert
 
 
+#: How many alerts a digest lists; it counts the rest by kind and links to the full list, so
+#: the first run over a large portfolio sends a short e-mail, not thousands of lines.
+DIGEST_ITEMS = 10
+
+
 def alert_digests_send(*, now: datetime | None = None) -> int:
     """Send each recipient one e-mail with their new alerts; return the number of e-mails.
+
+    The e-mail counts the new alerts by kind and lists the ``DIGEST_ITEMS`` worst, each with a
+    link to where the recipient acts on it, and a link to the full list (docs/RULES.md §4.3).
+    Every row counted is marked sent.
 
     Rows are claimed with a conditional UPDATE whose conditions the database re-checks under the
     row lock, so two workers never claim the same row. Rows are marked sent right after their
@@ -334,55 +353,76 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
     AlertNotification.objects.filter(sent_at__isnull=True, alert_id__in=unresolved).filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
     ).update(claimed_by=token, claimed_at=now)
-    claimed = (
-        AlertNotification.objects.filter(claimed_by=token, sent_at__isnull=True)
-        .select_related(
-            "recipient",
-            "recipient__profile",
-            "alert__contract",
-            "alert__contract__district",
-            "alert__clause",
-        )
-        .order_by("recipient_id", "alert__contract__reference", "alert_id")
-    )
-    by_recipient: dict[int, list[AlertNotification]] = defaultdict(list)
-    resolved_meanwhile = []
-    # The alerts' states are read here, after the claim and just before sending: an alert
+    claimed = AlertNotification.objects.filter(claimed_by=token, sent_at__isnull=True)
+    # The alerts' states are asked again after the claim, just before sending: an alert
     # resolved since the claim is left out too, and its claim released.
-    for notification in claimed:
-        if notification.alert.state == AlertState.RESOLVED:
-            resolved_meanwhile.append(notification.id)
-        else:
-            by_recipient[notification.recipient_id].append(notification)
-    if resolved_meanwhile:
-        AlertNotification.objects.filter(id__in=resolved_meanwhile).update(
-            claimed_by="", claimed_at=None
-        )
+    resolved = Alert.objects.filter(state=AlertState.RESOLVED).values("id")
+    claimed.filter(alert_id__in=resolved).update(claimed_by="", claimed_at=None)
+    # Counted and ranked in the database: the claimed rows are this run's alone from here on.
+    counts = digest_kind_counts(claimed)
+    if not counts:
+        return 0
+    worst = digest_worst_items(claimed, per_recipient=DIGEST_ITEMS)
+    recipients = (
+        get_user_model().objects.filter(id__in=counts).select_related("profile").order_by("id")
+    )
     sent = 0
     failures = []
-    for notifications in by_recipient.values():
-        recipient = notifications[0].recipient
-        ids = [notification.id for notification in notifications]
+    for recipient in recipients:
+        mine = claimed.filter(recipient_id=recipient.id)
         try:
             if recipient.email:
-                _digest_message(recipient, [n.alert for n in notifications]).send()
+                _digest_message(recipient, counts[recipient.id], worst[recipient.id]).send()
                 sent += 1
         except Exception as error:  # released for the next run, then re-raised
-            AlertNotification.objects.filter(id__in=ids).update(claimed_by="", claimed_at=None)
+            mine.update(claimed_by="", claimed_at=None)
             failures.append(error)
             continue
-        AlertNotification.objects.filter(id__in=ids).update(sent_at=timezone.now())
+        mine.update(sent_at=timezone.now())
     if failures:
         raise failures[0]
     return sent
 
 
-def _digest_message(recipient, alerts: list[Alert]) -> EmailMultiAlternatives:
-    """The digest e-mail, in the recipient's language, as plain text and HTML."""
+def _digest_links(recipient, alerts: list[Alert]) -> tuple[list[tuple[Alert, str]], str]:
+    """Each alert with the address where ``recipient`` acts on it, and the full list's address.
+
+    Staff act in the admin (acknowledge, close; its list of open alerts); a contractor's user
+    writes the report on the portal's contract page (its home page lists every contract).
+    """
+    site_url = settings.SITE_URL.rstrip("/")
+    if sees_everything(recipient):
+        items = [
+            (alert, site_url + reverse("admin:contracts_alert_change", args=[alert.id]))
+            for alert in alerts
+        ]
+        full_list = reverse("admin:contracts_alert_changelist") + "?state__exact=open"
+    else:
+        items = [
+            (alert, site_url + reverse("portal:contract", args=[alert.contract_id]))
+            for alert in alerts
+        ]
+        full_list = reverse("portal:index")
+    return items, site_url + full_list
+
+
+def _digest_message(
+    recipient, counts: dict[str, int], worst: list[Alert]
+) -> EmailMultiAlternatives:
+    """The digest e-mail, in the recipient's language, as plain text and HTML: the new alerts
+    counted by kind, the worst of them listed (all of them when they are few)."""
+    total = sum(counts.values())
+    items, full_list_url = _digest_links(recipient, worst)
     with translation.override(language_of(recipient)):
         context = {
             "recipient": recipient,
-            "alerts": alerts,
+            "total": total,
+            "counts": [
+                (AlertKind(kind).label, counts[kind]) for kind in ALERT_SEVERITY if counts.get(kind)
+            ],
+            "items": items,
+            "more": total - len(items),
+            "full_list_url": full_list_url,
             "site_url": settings.SITE_URL.rstrip("/"),
         }
         subject = render_to_string("contracts/email/alert_digest_subject.txt", context)
