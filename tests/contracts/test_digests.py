@@ -104,7 +104,7 @@ def _admin_url(alert: Alert) -> str:
 
 
 def test_hundreds_of_alerts_make_one_short_digest_with_counts_and_the_worst_first(
-    portfolio, manager
+    portfolio, manager, client
 ):
     counts = _counts_in_db(manager)
     total = sum(counts.values())
@@ -146,6 +146,15 @@ def test_hundreds_of_alerts_make_one_short_digest_with_counts_and_the_worst_firs
     assert re.findall(r'href="(http[^"]+/change/)"', html) == expected
     assert "<caption" in html and f"{total - DIGEST_ITEMS} more alerts" in html
 
+    # The links open where the manager (staff, as every officer and manager) acts.
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    for url in [expected[0], expected[-1], f"{SITE}/admin/contracts/alert/?state__exact=open"]:
+        response = client.get(url.removeprefix(SITE))
+        assert response.status_code == 200, url
+    assert breached[0].contract.reference in client.get(expected[0].removeprefix(SITE)).text
+
     # Every counted row is marked sent: the next run has nothing to send.
     assert not AlertNotification.objects.filter(recipient=manager, sent_at__isnull=True).exists()
     assert alert_digests_send() == 0
@@ -165,7 +174,7 @@ def test_the_digest_is_in_swedish_for_a_swedish_recipient(portfolio, officer):
     assert f"Ytterligare {total - DIGEST_ITEMS} varningar visas inte här. Se alla:" in body
 
 
-def test_a_contractor_user_is_sent_to_the_portal(portfolio):
+def test_a_contractor_user_is_sent_to_the_portal(portfolio, client):
     user = portfolio["contractor_user"]
     old = portfolio["old"]
 
@@ -178,6 +187,9 @@ def test_a_contractor_user_is_sent_to_the_portal(portfolio):
     periods = re.findall(r"Period starting: (\S+)", message.body)
     assert periods == [f"2009-{month:02d}-01" for month in range(1, DIGEST_ITEMS + 1)]
     assert "admin" not in message.body and "admin" not in message.alternatives[0][0]
+    client.force_login(user)
+    assert client.get(f"/portal/contracts/{old.id}/").status_code == 200
+    assert client.get("/portal/").status_code == 200
 
 
 def test_the_digest_takes_the_same_few_queries_for_hundreds_of_alerts(portfolio):
