@@ -372,7 +372,7 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
         mine = claimed.filter(recipient_id=recipient.id)
         try:
             if recipient.email:
-                _digest_message(recipient, counts[recipient.id], worst[recipient.id]).send()
+                _digest_message(recipient, counts[recipient.id], worst.get(recipient.id, [])).send()
                 sent += 1
         except Exception as error:  # released for the next run, then re-raised
             mine.update(claimed_by="", claimed_at=None)

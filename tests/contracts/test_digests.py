@@ -197,7 +197,7 @@ def test_the_digest_takes_the_same_few_queries_for_hundreds_of_alerts(portfolio)
         assert alert_digests_send() == 3
     # Claim, release, counts, worst items, recipients; then per recipient its role and its
     # rows marked sent.
-    assert len(queries) <= 5 + 3 * 3
+    assert len(queries) <= 5 + 2 * 3
 
 
 def test_a_small_digest_lists_every_alert(officer):

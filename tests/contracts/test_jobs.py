@@ -518,7 +518,7 @@ def test_two_workers_sending_digests_at_once_send_each_e_mail_once(postgres, off
         [officer.email, manager.email]
     )
     for message in mail.outbox:  # each counts all 60 alerts and lists the worst ten
-        assert "[Sociala krav] 60 nya varningar" == message.subject
+        assert message.subject == "[Sociala krav] 60 nya varningar"
         assert len(message.body.split("K-")) == 11
     assert not AlertNotification.objects.filter(sent_at__isnull=True).exists()
     assert Alert.objects.exclude(state=AlertState.RESOLVED).count() == 60
