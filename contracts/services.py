@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -241,8 +242,14 @@ def compliance_run(*, as_of: date, contracts: QuerySet[Contract] | None = None) 
 RUN_MAX_ATTEMPTS = 5
 
 
-def _run_lease() -> timedelta:
-    return timedelta(seconds=settings.COMPLIANCE_RUN_LEASE_SECONDS)
+def _run_free() -> Q:
+    """Runs no live worker holds: nobody owns them, or their heartbeat is older than the lease.
+
+    Heartbeats are written and compared on the database's clock, not the workers' (which may
+    differ between hosts); ``Now()`` is the statement's time, not the transaction's.
+    """
+    lease = timedelta(seconds=settings.COMPLIANCE_RUN_LEASE_SECONDS)
+    return (Q(owner="") | Q(heartbeat_at__lt=Now() - lease)) & Q(attempts__lt=RUN_MAX_ATTEMPTS)
 
 
 def _run_claim(*, as_of: date, token: str) -> bool:
@@ -254,19 +261,17 @@ def _run_claim(*, as_of: date, token: str) -> bool:
     lease, which a live worker never lets happen: it renews the heartbeat with every batch and
     holds the row locked while a batch runs.
     """
-    now = timezone.now()
     with transaction.atomic():
         run = (
             ComplianceRun.objects.select_for_update(skip_locked=True)
-            .filter(as_of=as_of, finished_at__isnull=True, attempts__lt=RUN_MAX_ATTEMPTS)
-            .filter(Q(owner="") | Q(heartbeat_at__lt=now - _run_lease()))
+            .filter(_run_free(), as_of=as_of, finished_at__isnull=True)
             .first()
         )
         if run is None:
             return False
         if run.owner:
             logger.warning("Taking over the compliance run of %s from a lost worker.", as_of)
-        run.owner, run.heartbeat_at, run.attempts = token, now, run.attempts + 1
+        run.owner, run.heartbeat_at, run.attempts = token, Now(), run.attempts + 1
         run.save(update_fields=["owner", "heartbeat_at", "attempts"])
     if run.attempts == RUN_MAX_ATTEMPTS:
         logger.error("The compliance run of %s is on its last attempt.", as_of)
@@ -289,7 +294,6 @@ def _run_batch(*, as_of: date, token: str) -> bool:
             .filter(id__gt=run.last_contract_id)
             .values_list("id", flat=True)[: settings.COMPLIANCE_RUN_BATCH]
         )
-        now = timezone.now()
         if ids:
             result = compliance_run(as_of=as_of, contracts=Contract.objects.filter(id__in=ids))
             run.last_contract_id = ids[-1]
@@ -298,8 +302,8 @@ def _run_batch(*, as_of: date, token: str) -> bool:
             run.alerts_opened += result.alerts_opened
             run.alerts_resolved += result.alerts_resolved
         else:
-            run.finished_at, run.owner = now, ""
-        run.heartbeat_at = now
+            run.finished_at, run.owner = Now(), ""
+        run.heartbeat_at = Now()
         run.save()
     return bool(ids)
 
@@ -333,11 +337,9 @@ def compliance_runs_resume() -> list[date]:
     Run every minute by beat: after a worker is killed, its run is taken over once its lease
     has expired (``COMPLIANCE_RUN_LEASE_SECONDS``), by whichever worker is up.
     """
-    days = ComplianceRun.objects.filter(
-        Q(owner="") | Q(heartbeat_at__lt=timezone.now() - _run_lease()),
-        finished_at__isnull=True,
-        attempts__lt=RUN_MAX_ATTEMPTS,
-    ).values_list("as_of", flat=True)
+    days = ComplianceRun.objects.filter(_run_free(), finished_at__isnull=True).values_list(
+        "as_of", flat=True
+    )
     return [day for day in days if compliance_day_run(as_of=day)]
 
 
