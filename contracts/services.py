@@ -9,6 +9,7 @@ state and sends no e-mail twice (docs/RULES.md §4).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -19,8 +20,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,6 +40,7 @@ from .models import (
     AlertNotification,
     ClauseMilestone,
     ClauseSnapshot,
+    ComplianceRun,
     Contract,
     SocialClause,
     milestone_errors,
@@ -242,6 +245,112 @@ def compliance_run(*, as_of: date, contracts: QuerySet[Contract] | None = None) 
             evaluations=evaluations, schedules=schedules, contracts=contracts, now=timezone.now()
         )
     return RunResult(as_of, evaluations, snapshots, opened, resolved)
+
+
+#: A day's run that failed this many times (each a worker lost or an error) is left for an
+#: operator: a run that kills its worker every time must not kill every worker forever.
+RUN_MAX_ATTEMPTS = 5
+
+
+def _run_free() -> Q:
+    """Runs no live worker holds: nobody owns them, or their heartbeat is older than the lease.
+
+    Heartbeats are written and compared on the database's clock, not the workers' (which may
+    differ between hosts); ``Now()`` is the statement's time, not the transaction's.
+    """
+    lease = timedelta(seconds=settings.COMPLIANCE_RUN_LEASE_SECONDS)
+    return (Q(owner="") | Q(heartbeat_at__lt=Now() - lease)) & Q(attempts__lt=RUN_MAX_ATTEMPTS)
+
+
+def _run_claim(*, as_of: date, token: str) -> bool:
+    """Take the lease of the day's unfinished run if no live worker holds it.
+
+    ``skip_locked``: a run whose row is locked is in the middle of a batch (its worker is alive,
+    or its dead worker's database session is still rolling back): never wait for it, never take
+    it. A run that is not locked is free if nobody owns it or its heartbeat is older than the
+    lease, which a live worker never lets happen: it renews the heartbeat with every batch and
+    holds the row locked while a batch runs.
+    """
+    with transaction.atomic():
+        run = (
+            ComplianceRun.objects.select_for_update(skip_locked=True)
+            .filter(_run_free(), as_of=as_of, finished_at__isnull=True)
+            .first()
+        )
+        if run is None:
+            return False
+        if run.owner:
+            logger.warning("Taking over the compliance run of %s from a lost worker.", as_of)
+        run.owner, run.heartbeat_at, run.attempts = token, Now(), run.attempts + 1
+        run.save(update_fields=["owner", "heartbeat_at", "attempts"])
+    if run.attempts == RUN_MAX_ATTEMPTS:
+        logger.error("The compliance run of %s is on its last attempt.", as_of)
+    return True
+
+
+def _run_batch(*, as_of: date, token: str) -> bool:
+    """Evaluate the next batch of the day's run and commit it with the run's progress.
+
+    Returns whether there may be more to do. The ledger row stays locked for the batch, so the
+    batch's snapshots, alerts and the cursor past it commit together or not at all.
+    """
+    with transaction.atomic():
+        run = ComplianceRun.objects.select_for_update().filter(as_of=as_of, owner=token).first()
+        if run is None:  # the lease was lost (this worker stalled past it): the new owner goes on
+            logger.warning("Lost the compliance run of %s to another worker.", as_of)
+            return False
+        ids = list(
+            active_contracts()
+            .filter(id__gt=run.last_contract_id)
+            .values_list("id", flat=True)[: settings.COMPLIANCE_RUN_BATCH]
+        )
+        if ids:
+            result = compliance_run(as_of=as_of, contracts=Contract.objects.filter(id__in=ids))
+            run.last_contract_id = ids[-1]
+            run.contracts_done += len(ids)
+            run.clauses += len(result.evaluations)
+            run.alerts_opened += result.alerts_opened
+            run.alerts_resolved += result.alerts_resolved
+        else:
+            run.finished_at, run.owner = Now(), ""
+        run.heartbeat_at = Now()
+        run.save()
+    return bool(ids)
+
+
+def compliance_day_run(*, as_of: date) -> ComplianceRun | None:
+    """The day's compliance run over every active contract, done once (docs/RULES.md §4).
+
+    Starts the day's run, or goes on with one whose worker died, from the last batch it
+    committed. Returns the day's ledger row when the run is finished (by this call or an
+    earlier one), or ``None`` when a live worker holds it, or it has run out of attempts.
+    """
+    ComplianceRun.objects.get_or_create(as_of=as_of)
+    token = uuid.uuid4().hex
+    if _run_claim(as_of=as_of, token=token):
+        try:
+            while _run_batch(as_of=as_of, token=token):
+                pass
+        except Exception:
+            # Let the next attempt (a retry, or the resume job) start at once, not after the
+            # lease; with the database gone, the lease expires instead.
+            with contextlib.suppress(DatabaseError):
+                ComplianceRun.objects.filter(as_of=as_of, owner=token).update(owner="")
+            raise
+    run = ComplianceRun.objects.get(as_of=as_of)
+    return run if run.finished_at else None
+
+
+def compliance_runs_resume() -> list[date]:
+    """Go on with every day's run left unfinished by a lost worker; return the days finished.
+
+    Run every minute by beat: after a worker is killed, its run is taken over once its lease
+    has expired (``COMPLIANCE_RUN_LEASE_SECONDS``), by whichever worker is up.
+    """
+    days = ComplianceRun.objects.filter(_run_free(), finished_at__isnull=True).values_list(
+        "as_of", flat=True
+    )
+    return [day for day in days if compliance_day_run(as_of=day)]
 
 
 def contract_evaluation_request(*, contract_id: int) -> None:
