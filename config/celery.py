@@ -20,6 +20,8 @@ app.conf.beat_schedule = {
         "task": "contracts.evaluate_all",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Goes on with a day's run whose worker was lost, once its lease has expired.
+    "resume-compliance-runs": {"task": "contracts.resume_compliance_runs", "schedule": 60.0},
     "requested-evaluations": {"task": "contracts.evaluate_requested", "schedule": 300.0},
     "alert-digests": {"task": "contracts.send_alert_digests", "schedule": 600.0},
     "retention": {"task": "internships.apply_retention", "schedule": crontab(hour=3, minute=30)},

@@ -45,6 +45,11 @@ PARTICIPANT_HMAC_KEY = env.str("PARTICIPANT_HMAC_KEY", default="") or _persisted
 # Years after a contract's end date when its participant references are anonymised for good
 # (internships/privacy.py; GDPR storage limitation). Aggregates are unchanged.
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+# The day's compliance run (contracts.services.compliance_day_run): contracts per committed batch,
+# and how long a run may go without a heartbeat before it is taken to be from a dead worker and
+# taken over (docs/DEPLOYMENT.md, "Worker loss").
+COMPLIANCE_RUN_BATCH = env.int("COMPLIANCE_RUN_BATCH", default=1000)
+COMPLIANCE_RUN_LEASE_SECONDS = env.int("COMPLIANCE_RUN_LEASE_SECONDS", default=60)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -305,8 +310,8 @@ CACHES = {
     )
 }
 # No code reads a task's return value, so none is stored: publishing then never touches the
-# result backend, whose reconnect loop (20 x 1 s) held a request ~19 s with Redis stopped. A
-# caller that wants a result asks for it: ``apply_async(..., ignore_result=False)``.
+# result backend, whose reconnect loop (20 x 1 s) held a request ~19 s with Redis stopped. A task
+# whose result is wanted says so (``core.heartbeat``: ``ignore_result=False``, for the tests).
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -528,3 +528,33 @@ class BenchmarkBand(models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+
+class ComplianceRun(models.Model):
+    """The ledger of one day's compliance run (``evaluate_all``), so it finishes once.
+
+    The run works through the active contracts in batches ordered by id; each batch commits with
+    ``last_contract_id`` and ``heartbeat_at``, so a run taken over after its worker died goes on
+    from there. ``owner`` holds the lease: a run whose heartbeat is older than the lease is
+    taken to be from a dead worker and may be claimed by another (docs/RULES.md §4).
+    """
+
+    as_of = models.DateField(_("day"), unique=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    owner = models.CharField(_("worker's claim"), max_length=32, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_contract_id = models.BigIntegerField(_("last contract done"), default=0)
+    contracts_done = models.PositiveIntegerField(_("contracts done"), default=0)
+    clauses = models.PositiveIntegerField(_("clauses evaluated"), default=0)
+    alerts_opened = models.PositiveIntegerField(_("alerts opened"), default=0)
+    alerts_resolved = models.PositiveIntegerField(_("alerts resolved"), default=0)
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("compliance run")
+        verbose_name_plural = _("compliance runs")
+
+    def __str__(self) -> str:
+        return str(self.as_of)

@@ -12,8 +12,22 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 
 from core.roles import contractor_id_of, sees_everything
 from internships.counting import came_in, period_report
@@ -21,7 +35,14 @@ from internships.models import PlacementReport
 
 from .choices import AlertKind, ContractStatus, Metric, PeriodState
 from .compliance import ClauseTerms, Evaluation, evaluate_figures
-from .models import Alert, ClauseMilestone, Contract, SocialClause
+from .models import (
+    Alert,
+    AlertNotification,
+    ClauseMilestone,
+    ClauseSnapshot,
+    Contract,
+    SocialClause,
+)
 from .schedule import ReportRef, ScheduleEntry, build_schedule
 from .totals import ClauseTotals, clause_totals
 
@@ -311,3 +332,77 @@ def alert_list(*, user) -> QuerySet[Alert]:
         contract__contractor_id=contractor_id,
         kind__in=[AlertKind.REPORT_DUE_SOON, AlertKind.REPORT_OVERDUE],
     )
+
+
+#: The kinds of alert from worst to mildest: a digest counts and lists them in this order
+#: (docs/RULES.md §4.3). A breached clause is lost money; an overdue report blocks every
+#: measure of its contract; a clause behind can still be caught up; a short forecast and a
+#: report due soon are warnings.
+ALERT_SEVERITY: tuple[str, ...] = (
+    AlertKind.CLAUSE_BREACHED,
+    AlertKind.REPORT_OVERDUE,
+    AlertKind.CLAUSE_BEHIND,
+    AlertKind.CLAUSE_FORECAST_SHORT,
+    AlertKind.REPORT_DUE_SOON,
+)
+
+
+def digest_kind_counts(notifications: QuerySet[AlertNotification]) -> dict[int, dict[str, int]]:
+    """How many of ``notifications`` each recipient has of each kind of alert, in one query."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        notifications.order_by()
+        .values_list("recipient_id", "alert__kind")
+        .annotate(number=Count("id"))
+    )
+    for recipient_id, kind, number in rows:
+        counts[recipient_id][kind] = number
+    return dict(counts)
+
+
+def digest_worst_items(
+    notifications: QuerySet[AlertNotification], *, per_recipient: int
+) -> dict[int, list[Alert]]:
+    """The ``per_recipient`` worst alerts of each recipient's ``notifications``, worst first, in
+    one query (a window function ranks them per recipient in the database).
+
+    Worst is: the kind's severity (``ALERT_SEVERITY``); then how far behind — for a report the
+    oldest period first, for a clause the largest share of its target that was expected by the
+    latest evaluation and not reported; then the contract's value, largest first; then the
+    contract's reference.
+    """
+    latest_snapshot = ClauseSnapshot.objects.filter(
+        clause_id=OuterRef("alert__clause_id")
+    ).order_by("-date")
+    severity = Case(
+        *(When(alert__kind=kind, then=Value(rank)) for rank, kind in enumerate(ALERT_SEVERITY)),
+        default=Value(len(ALERT_SEVERITY)),
+        output_field=IntegerField(),
+    )
+    missing_share = ExpressionWrapper(
+        Subquery(
+            latest_snapshot.annotate(missing=F("expected") - F("reported")).values("missing")[:1]
+        )
+        / F("alert__clause__target"),
+        output_field=DecimalField(),
+    )
+    worst_first = [
+        severity.asc(),
+        F("alert__period_start").asc(nulls_last=True),
+        missing_share.desc(nulls_last=True),
+        F("alert__contract__value_sek").desc(),
+        F("alert__contract__reference").asc(),
+        F("alert_id").asc(),
+    ]
+    ranked = (
+        notifications.annotate(
+            rank=Window(RowNumber(), partition_by=[F("recipient_id")], order_by=worst_first)
+        )
+        .filter(rank__lte=per_recipient)
+        .select_related("alert__contract", "alert__clause")
+        .order_by("recipient_id", "rank")
+    )
+    items: dict[int, list[Alert]] = defaultdict(list)
+    for notification in ranked:
+        items[notification.recipient_id].append(notification.alert)
+    return dict(items)

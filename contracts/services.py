@@ -9,6 +9,7 @@ state and sends no e-mail twice (docs/RULES.md §4).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -36,12 +40,21 @@ from .models import (
     AlertNotification,
     ClauseMilestone,
     ClauseSnapshot,
+    ComplianceRun,
     Contract,
     SocialClause,
     milestone_errors,
 )
 from .schedule import ScheduleEntry
-from .selectors import ClauseEvaluation, active_contracts, contract_schedules, evaluate_clauses
+from .selectors import (
+    ALERT_SEVERITY,
+    ClauseEvaluation,
+    active_contracts,
+    contract_schedules,
+    digest_kind_counts,
+    digest_worst_items,
+    evaluate_clauses,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +247,112 @@ def compliance_run(*, as_of: date, contracts: QuerySet[Contract] | None = None) 
     return RunResult(as_of, evaluations, snapshots, opened, resolved)
 
 
+#: A day's run that failed this many times (each a worker lost or an error) is left for an
+#: operator: a run that kills its worker every time must not kill every worker forever.
+RUN_MAX_ATTEMPTS = 5
+
+
+def _run_free() -> Q:
+    """Runs no live worker holds: nobody owns them, or their heartbeat is older than the lease.
+
+    Heartbeats are written and compared on the database's clock, not the workers' (which may
+    differ between hosts); ``Now()`` is the statement's time, not the transaction's.
+    """
+    lease = timedelta(seconds=settings.COMPLIANCE_RUN_LEASE_SECONDS)
+    return (Q(owner="") | Q(heartbeat_at__lt=Now() - lease)) & Q(attempts__lt=RUN_MAX_ATTEMPTS)
+
+
+def _run_claim(*, as_of: date, token: str) -> bool:
+    """Take the lease of the day's unfinished run if no live worker holds it.
+
+    ``skip_locked``: a run whose row is locked is in the middle of a batch (its worker is alive,
+    or its dead worker's database session is still rolling back): never wait for it, never take
+    it. A run that is not locked is free if nobody owns it or its heartbeat is older than the
+    lease, which a live worker never lets happen: it renews the heartbeat with every batch and
+    holds the row locked while a batch runs.
+    """
+    with transaction.atomic():
+        run = (
+            ComplianceRun.objects.select_for_update(skip_locked=True)
+            .filter(_run_free(), as_of=as_of, finished_at__isnull=True)
+            .first()
+        )
+        if run is None:
+            return False
+        if run.owner:
+            logger.warning("Taking over the compliance run of %s from a lost worker.", as_of)
+        run.owner, run.heartbeat_at, run.attempts = token, Now(), run.attempts + 1
+        run.save(update_fields=["owner", "heartbeat_at", "attempts"])
+    if run.attempts == RUN_MAX_ATTEMPTS:
+        logger.error("The compliance run of %s is on its last attempt.", as_of)
+    return True
+
+
+def _run_batch(*, as_of: date, token: str) -> bool:
+    """Evaluate the next batch of the day's run and commit it with the run's progress.
+
+    Returns whether there may be more to do. The ledger row stays locked for the batch, so the
+    batch's snapshots, alerts and the cursor past it commit together or not at all.
+    """
+    with transaction.atomic():
+        run = ComplianceRun.objects.select_for_update().filter(as_of=as_of, owner=token).first()
+        if run is None:  # the lease was lost (this worker stalled past it): the new owner goes on
+            logger.warning("Lost the compliance run of %s to another worker.", as_of)
+            return False
+        ids = list(
+            active_contracts()
+            .filter(id__gt=run.last_contract_id)
+            .values_list("id", flat=True)[: settings.COMPLIANCE_RUN_BATCH]
+        )
+        if ids:
+            result = compliance_run(as_of=as_of, contracts=Contract.objects.filter(id__in=ids))
+            run.last_contract_id = ids[-1]
+            run.contracts_done += len(ids)
+            run.clauses += len(result.evaluations)
+            run.alerts_opened += result.alerts_opened
+            run.alerts_resolved += result.alerts_resolved
+        else:
+            run.finished_at, run.owner = Now(), ""
+        run.heartbeat_at = Now()
+        run.save()
+    return bool(ids)
+
+
+def compliance_day_run(*, as_of: date) -> ComplianceRun | None:
+    """The day's compliance run over every active contract, done once (docs/RULES.md §4).
+
+    Starts the day's run, or goes on with one whose worker died, from the last batch it
+    committed. Returns the day's ledger row when the run is finished (by this call or an
+    earlier one), or ``None`` when a live worker holds it, or it has run out of attempts.
+    """
+    ComplianceRun.objects.get_or_create(as_of=as_of)
+    token = uuid.uuid4().hex
+    if _run_claim(as_of=as_of, token=token):
+        try:
+            while _run_batch(as_of=as_of, token=token):
+                pass
+        except Exception:
+            # Let the next attempt (a retry, or the resume job) start at once, not after the
+            # lease; with the database gone, the lease expires instead.
+            with contextlib.suppress(DatabaseError):
+                ComplianceRun.objects.filter(as_of=as_of, owner=token).update(owner="")
+            raise
+    run = ComplianceRun.objects.get(as_of=as_of)
+    return run if run.finished_at else None
+
+
+def compliance_runs_resume() -> list[date]:
+    """Go on with every day's run left unfinished by a lost worker; return the days finished.
+
+    Run every minute by beat: after a worker is killed, its run is taken over once its lease
+    has expired (``COMPLIANCE_RUN_LEASE_SECONDS``), by whichever worker is up.
+    """
+    days = ComplianceRun.objects.filter(_run_free(), finished_at__isnull=True).values_list(
+        "as_of", flat=True
+    )
+    return [day for day in days if compliance_day_run(as_of=day)]
+
+
 def contract_evaluation_request(*, contract_id: int) -> None:
     """Mark a contract for re-evaluation, in the caller's transaction (see ``Contract``)."""
     Contract.objects.filter(pk=contract_id).update(evaluation_requested_at=timezone.now())
@@ -315,8 +434,17 @@ def alert_close(*, alert: Alert, user, comment: str) -> Alert:
     return alert
 
 
+#: How many alerts a digest lists; it counts the rest by kind and links to the full list, so
+#: the first run over a large portfolio sends a short e-mail, not thousands of lines.
+DIGEST_ITEMS = 10
+
+
 def alert_digests_send(*, now: datetime | None = None) -> int:
     """Send each recipient one e-mail with their new alerts; return the number of e-mails.
+
+    The e-mail counts the new alerts by kind and lists the ``DIGEST_ITEMS`` worst, each with a
+    link to where the recipient acts on it, and a link to the full list (docs/RULES.md §4.3).
+    Every row counted is marked sent.
 
     Rows are claimed with a conditional UPDATE whose conditions the database re-checks under the
     row lock, so two workers never claim the same row. Rows are marked sent right after their
@@ -334,55 +462,76 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
     AlertNotification.objects.filter(sent_at__isnull=True, alert_id__in=unresolved).filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
     ).update(claimed_by=token, claimed_at=now)
-    claimed = (
-        AlertNotification.objects.filter(claimed_by=token, sent_at__isnull=True)
-        .select_related(
-            "recipient",
-            "recipient__profile",
-            "alert__contract",
-            "alert__contract__district",
-            "alert__clause",
-        )
-        .order_by("recipient_id", "alert__contract__reference", "alert_id")
-    )
-    by_recipient: dict[int, list[AlertNotification]] = defaultdict(list)
-    resolved_meanwhile = []
-    # The alerts' states are read here, after the claim and just before sending: an alert
+    claimed = AlertNotification.objects.filter(claimed_by=token, sent_at__isnull=True)
+    # The alerts' states are asked again after the claim, just before sending: an alert
     # resolved since the claim is left out too, and its claim released.
-    for notification in claimed:
-        if notification.alert.state == AlertState.RESOLVED:
-            resolved_meanwhile.append(notification.id)
-        else:
-            by_recipient[notification.recipient_id].append(notification)
-    if resolved_meanwhile:
-        AlertNotification.objects.filter(id__in=resolved_meanwhile).update(
-            claimed_by="", claimed_at=None
-        )
+    resolved = Alert.objects.filter(state=AlertState.RESOLVED).values("id")
+    claimed.filter(alert_id__in=resolved).update(claimed_by="", claimed_at=None)
+    # Counted and ranked in the database: the claimed rows are this run's alone from here on.
+    counts = digest_kind_counts(claimed)
+    if not counts:
+        return 0
+    worst = digest_worst_items(claimed, per_recipient=DIGEST_ITEMS)
+    recipients = (
+        get_user_model().objects.filter(id__in=counts).select_related("profile").order_by("id")
+    )
     sent = 0
     failures = []
-    for notifications in by_recipient.values():
-        recipient = notifications[0].recipient
-        ids = [notification.id for notification in notifications]
+    for recipient in recipients:
+        mine = claimed.filter(recipient_id=recipient.id)
         try:
             if recipient.email:
-                _digest_message(recipient, [n.alert for n in notifications]).send()
+                _digest_message(recipient, counts[recipient.id], worst.get(recipient.id, [])).send()
                 sent += 1
         except Exception as error:  # released for the next run, then re-raised
-            AlertNotification.objects.filter(id__in=ids).update(claimed_by="", claimed_at=None)
+            mine.update(claimed_by="", claimed_at=None)
             failures.append(error)
             continue
-        AlertNotification.objects.filter(id__in=ids).update(sent_at=timezone.now())
+        mine.update(sent_at=timezone.now())
     if failures:
         raise failures[0]
     return sent
 
 
-def _digest_message(recipient, alerts: list[Alert]) -> EmailMultiAlternatives:
-    """The digest e-mail, in the recipient's language, as plain text and HTML."""
+def _digest_links(recipient, alerts: list[Alert]) -> tuple[list[tuple[Alert, str]], str]:
+    """Each alert with the address where ``recipient`` acts on it, and the full list's address.
+
+    Staff act in the admin (acknowledge, close; its list of open alerts); a contractor's user
+    writes the report on the portal's contract page (its home page lists every contract).
+    """
+    site_url = settings.SITE_URL.rstrip("/")
+    if sees_everything(recipient):
+        items = [
+            (alert, site_url + reverse("admin:contracts_alert_change", args=[alert.id]))
+            for alert in alerts
+        ]
+        full_list = reverse("admin:contracts_alert_changelist") + "?state__exact=open"
+    else:
+        items = [
+            (alert, site_url + reverse("portal:contract", args=[alert.contract_id]))
+            for alert in alerts
+        ]
+        full_list = reverse("portal:index")
+    return items, site_url + full_list
+
+
+def _digest_message(
+    recipient, counts: dict[str, int], worst: list[Alert]
+) -> EmailMultiAlternatives:
+    """The digest e-mail, in the recipient's language, as plain text and HTML: the new alerts
+    counted by kind, the worst of them listed (all of them when they are few)."""
+    total = sum(counts.values())
+    items, full_list_url = _digest_links(recipient, worst)
     with translation.override(language_of(recipient)):
         context = {
             "recipient": recipient,
-            "alerts": alerts,
+            "total": total,
+            "counts": [
+                (AlertKind(kind).label, counts[kind]) for kind in ALERT_SEVERITY if counts.get(kind)
+            ],
+            "items": items,
+            "more": total - len(items),
+            "full_list_url": full_list_url,
             "site_url": settings.SITE_URL.rstrip("/"),
         }
         subject = render_to_string("contracts/email/alert_digest_subject.txt", context)

@@ -14,7 +14,13 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
-from .services import alert_digests_send, compliance_run, requested_evaluations_run
+from .models import ComplianceRun
+from .services import (
+    alert_digests_send,
+    compliance_day_run,
+    compliance_runs_resume,
+    requested_evaluations_run,
+)
 
 _IDEMPOTENT = {
     "acks_late": True,
@@ -45,6 +51,18 @@ def _as_of(value: str | None) -> date:
     return date.fromisoformat(value) if value else timezone.localdate()
 
 
+def _run_summary(run: ComplianceRun | None) -> dict[str, object]:
+    if run is None:
+        return {"finished": False}
+    return {
+        "finished": True,
+        "as_of": run.as_of.isoformat(),
+        "clauses": run.clauses,
+        "alerts_opened": run.alerts_opened,
+        "alerts_resolved": run.alerts_resolved,
+    }
+
+
 def _summary(result) -> dict[str, object]:
     return {
         "as_of": result.as_of.isoformat(),
@@ -58,10 +76,29 @@ def _summary(result) -> dict[str, object]:
     name="contracts.evaluate_all", autoretry_for=_DATABASE_ERRORS, base=DatabaseTask, **_IDEMPOTENT
 )
 def evaluate_all(as_of: str | None = None) -> dict[str, object]:
-    """Nightly: evaluate every active contract, snapshot, raise and resolve alerts."""
-    result = compliance_run(as_of=_as_of(as_of))
-    send_alert_digests.delay()
-    return _summary(result)
+    """Nightly: evaluate every active contract, snapshot, raise and resolve alerts, once a day.
+
+    A second delivery of the day's run (Redis hands an unacknowledged message out again after
+    its visibility timeout) finds the day done, or under way on a live worker, and does nothing.
+    """
+    run = compliance_day_run(as_of=_as_of(as_of))
+    if run is not None:
+        send_alert_digests.delay()
+    return _run_summary(run)
+
+
+@shared_task(
+    name="contracts.resume_compliance_runs",
+    autoretry_for=_DATABASE_ERRORS,
+    base=DatabaseTask,
+    **_IDEMPOTENT,
+)
+def resume_compliance_runs() -> list[str]:
+    """Every minute: go on with a day's run whose worker was lost (docs/DEPLOYMENT.md)."""
+    days = compliance_runs_resume()
+    if days:
+        send_alert_digests.delay()
+    return [day.isoformat() for day in days]
 
 
 @shared_task(

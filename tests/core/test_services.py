@@ -34,8 +34,7 @@ def test_a_real_worker_runs_the_heartbeat_through_the_broker(django_db_blocker):
     # Whichever broker is configured (Redis in CI, the file-system broker by default), a task
     # goes out through it, a real worker thread runs it, and its write reaches the database.
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        # Results are not stored (task_ignore_result): this test asks for this one.
-        result = heartbeat.apply_async(ignore_result=False)
+        result = heartbeat.delay()
         result.get(timeout=20, interval=0.05)
 
     assert Heartbeat.objects.filter(name=WORKER_HEARTBEAT).exists()
@@ -45,6 +44,6 @@ def test_a_real_worker_runs_the_heartbeat_through_the_broker(django_db_blocker):
 def test_worker_round_trip_on_redis(redis_url):
     assert redis_url == settings.CELERY_BROKER_URL
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        heartbeat.apply_async(ignore_result=False).get(timeout=20, interval=0.05)
+        heartbeat.delay().get(timeout=20, interval=0.05)
 
     assert Heartbeat.objects.filter(name=WORKER_HEARTBEAT).count() == 1
