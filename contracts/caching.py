@@ -1,0 +1,113 @@
+"""The managers' pages' cache: heavy figures kept under a "generation" that changes whenever
+something they are computed from changes (docs/PERFORMANCE.md, issue 13).
+
+Instead of deleting each cached key, anything that changes the figures (a compliance run, a
+report sent, reviewed or corrected, a contract or clause edited) calls :func:`figures_changed`,
+which moves the generation on when its transaction commits: every key of the old generation is
+then never read again and expires. The cache is an optimisation only: if it is down or
+hangs (its timeouts are in ``CACHES``) the figures are computed and served without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "dashboard:generation"
+#: How long a figure is kept at most. A bump lost while the cache was unreachable is thus
+#: forgotten within the hour at worst.
+TIMEOUT = 60 * 60
+
+T = TypeVar("T")
+
+
+def generation() -> str | None:
+    """The current generation, or ``None`` when the cache cannot be reached."""
+    try:
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            cache.add(GENERATION_KEY, str(time.time_ns()), timeout=None)
+            value = cache.get(GENERATION_KEY)
+    except Exception:  # any failure of the cache: compute without it
+        logger.warning("Cache unreachable: the dashboard computes its figures.", exc_info=True)
+        return None
+    return str(value) if value is not None else None
+
+
+def _bump() -> None:
+    try:
+        cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
+    except Exception:
+        logger.warning("Cache unreachable: figures expire by themselves.", exc_info=True)
+
+
+def figures_changed() -> None:
+    """The dashboard's and the annual report's figures change with the current transaction:
+    drop the cached ones when it commits (at once outside a transaction)."""
+    connection = transaction.get_connection()
+    # Once per transaction, however many rows it saves.
+    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_bump, robust=True)
+
+
+def cached(parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the cache under ``parts`` (plus the language and generation)."""
+    current = generation()
+    if current is None:
+        return compute()
+    key = ":".join(["dashboard", current, get_language() or "", *map(str, parts)])
+    try:
+        value: Any = cache.get(key)
+    except Exception:
+        logger.warning("Cache unreachable: the dashboard computes its figures.", exc_info=True)
+        return compute()
+    if value is not None:
+        return value
+    value = compute()
+    try:
+        cache.set(key, value, timeout=TIMEOUT)
+    except Exception:
+        logger.warning("Cache unreachable: figures not kept.", exc_info=True)
+    return value
+
+
+def _changed(sender, instance=None, **kwargs) -> None:
+    # A draft counts nowhere: contractors saving drafts do not empty the managers' cache.
+    if getattr(instance, "status", None) == "draft" and sender.__name__ == "PlacementReport":
+        return
+    figures_changed()
+
+
+def connect_signals() -> None:
+    """Edits made anywhere (the admin, the API, a shell) to what the figures are computed from
+    move the generation on; bulk updates call :func:`figures_changed` themselves."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from internships.models import PlacementReport
+    from procurement.models import Contractor, District
+
+    from .models import ClauseMilestone, Contract, SocialClause, TargetGroup
+
+    for model in (
+        Contract,
+        SocialClause,
+        ClauseMilestone,
+        PlacementReport,
+        TargetGroup,
+        District,
+        Contractor,
+    ):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"figures-save-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"figures-del-{model.__name__}")
+    m2m_changed.connect(
+        _changed, sender=SocialClause.target_groups.through, dispatch_uid="figures-m2m"
+    )
