@@ -52,10 +52,6 @@ def _bump() -> None:
 def figures_changed() -> None:
     """The dashboard's and the annual report's figures change with the current transaction:
     drop the cached ones when it commits (at once outside a transaction)."""
-    connection = transaction.get_connection()
-    # Once per transaction, however many rows it saves.
-    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
-        return
     transaction.on_commit(_bump, robust=True)
 
 

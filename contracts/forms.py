@@ -26,7 +26,7 @@ class QuickSelect(forms.Select):
         chosen = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
-            "<option value=\"{}\"{}>{}</option>",
+            '<option value="{}"{}>{}</option>',
             (
                 (key, mark_safe(" selected") if str(key) in chosen else "", label)
                 for key, label in ((str(k), lbl) for k, lbl in self.choices)
