@@ -7,6 +7,7 @@ whatever the number of contracts.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -24,6 +25,8 @@ from .compliance import forecast_short
 from .models import Alert, ClauseSnapshot, Contract, SocialClause, TargetGroup
 from .schedule import ScheduleEntry
 from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_periods
+
+logger = logging.getLogger(__name__)
 
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = (ClauseStatus.MET, ClauseStatus.ON_TRACK)
@@ -394,3 +397,21 @@ def clause_search(contracts: QuerySet[Contract], text: str, *, limit: int) -> li
         .select_related("contract")
         .order_by("contract__reference", "id")[:limit]
     )
+
+
+def dashboard_warm(*, today: date) -> None:
+    """Compute and cache the dashboard's default view (this year, no filter, in the default
+    language), so that the first manager after the nightly run does not wait for it. Never
+    fails its caller: a failure only leaves the cache cold."""
+    from django.conf import settings
+    from django.utils import translation
+
+    key = DashboardKey(year=today.year, district_id=None, contractor_id=None, today=today)
+    contracts = dashboard_contracts(
+        Contract.objects.all(), year=today.year, district_id=None, contractor_id=None
+    )
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            dashboard_summary(key, contracts)
+    except Exception:  # a warm-up is a courtesy: the page computes what it lacks
+        logger.warning("The dashboard could not be warmed.", exc_info=True)

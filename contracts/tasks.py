@@ -14,6 +14,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
+from .dashboard import dashboard_warm
 from .services import alert_digests_send, compliance_run, requested_evaluations_run
 
 _IDEMPOTENT = {
@@ -61,6 +62,7 @@ def evaluate_all(as_of: str | None = None) -> dict[str, object]:
     """Nightly: evaluate every active contract, snapshot, raise and resolve alerts."""
     result = compliance_run(as_of=_as_of(as_of))
     send_alert_digests.delay()
+    dashboard_warm(today=timezone.localdate())  # the morning's first manager does not wait
     return _summary(result)
 
 

@@ -232,3 +232,14 @@ def test_a_cache_that_is_down_does_not_break_the_page(client, manager, small):
     assert response.status_code == 200
     assert response.context["clause_list"].count == 1
     assert client.get(reverse("dashboard:annual", args=[2025])).status_code == 200
+
+
+def test_the_nightly_run_warms_the_default_view(client, manager, small):
+    from contracts.tasks import evaluate_all
+
+    evaluate_all.apply()
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("dashboard:index"))
+    # The key figures come from the cache: none of the engine's aggregates over the rows.
+    assert not any("participant_ref" in q["sql"] for q in queries.captured_queries)
