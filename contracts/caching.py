@@ -16,12 +16,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "dashboard:generation"
+
+
+def _scope() -> str:
+    # The database's name: two databases sharing a Redis (a test run beside a copy of the data
+    # set, say) never read each other's figures.
+    return str(connections["default"].settings_dict["NAME"])
+
+
 #: How long a figure is kept at most. A bump lost while the cache was unreachable is thus
 #: forgotten within the hour at worst.
 TIMEOUT = 60 * 60
@@ -29,13 +37,17 @@ TIMEOUT = 60 * 60
 T = TypeVar("T")
 
 
+def _generation_key() -> str:
+    return f"{GENERATION_KEY}:{_scope()}"
+
+
 def generation() -> str | None:
     """The current generation, or ``None`` when the cache cannot be reached."""
     try:
-        value = cache.get(GENERATION_KEY)
+        value = cache.get(_generation_key())
         if value is None:
-            cache.add(GENERATION_KEY, str(time.time_ns()), timeout=None)
-            value = cache.get(GENERATION_KEY)
+            cache.add(_generation_key(), str(time.time_ns()), timeout=None)
+            value = cache.get(_generation_key())
     except Exception:  # any failure of the cache: compute without it
         logger.warning("Cache unreachable: the dashboard computes its figures.", exc_info=True)
         return None
@@ -44,7 +56,7 @@ def generation() -> str | None:
 
 def _bump() -> None:
     try:
-        cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
+        cache.set(_generation_key(), str(time.time_ns()), timeout=None)
     except Exception:
         logger.warning("Cache unreachable: figures expire by themselves.", exc_info=True)
 
@@ -60,7 +72,7 @@ def cached(parts: tuple, compute: Callable[[], T]) -> T:
     current = generation()
     if current is None:
         return compute()
-    key = ":".join(["dashboard", current, get_language() or "", *map(str, parts)])
+    key = ":".join(["dashboard", _scope(), current, get_language() or "", *map(str, parts)])
     try:
         value: Any = cache.get(key)
     except Exception:

@@ -13,9 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -455,9 +457,19 @@ def annual_latest(request: HttpRequest) -> HttpResponse:
 def annual(request: HttpRequest, year: int) -> HttpResponse:
     """The annual integration report for ``year`` (issue 7) as a page."""
     year = _report_year(year)
-    report = _annual_report_cached(year)
-    this_year = timezone.localdate().year
-    context = annual_output.context(report) | {
+    today = timezone.localdate()
+    this_year = today.year
+    # The report's body (its many tables) is the same for every manager: kept rendered, in
+    # the reader's language, under the same generation as its figures.
+    body = caching.cached(
+        ("annual-body", year, today),
+        lambda: render_to_string(
+            "contracts/_annual_body.html", annual_output.context(_annual_report_cached(year))
+        ),
+    )
+    context = {
+        "report": _AnnualTitle(year),
+        "annual_body": mark_safe(body),  # noqa: S308 - our own template's output
         "previous_year": year - 1,
         "next_year": year + 1,
         "previous_url": reverse("dashboard:annual", args=[year - 1]) if year > 2000 else None,
@@ -466,6 +478,13 @@ def annual(request: HttpRequest, year: int) -> HttpResponse:
         "pdf_url": reverse("dashboard:annual-file", args=[year, "pdf"]),
     }
     return render(request, "dashboard/annual.html", context)
+
+
+class _AnnualTitle:
+    """What annual.html reads of the report when its body comes rendered from the cache."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
 
 
 @staff_required
