@@ -181,20 +181,8 @@ def index(request: HttpRequest) -> HttpResponse:
         if value
     }
     compliance_url = reverse("compliance-list")
-    district_rows = [
-        (name, count, links.dashboard(district=board.district_ids[name]))
-        for name, count in board.by_district
-    ]
-    group_rows = [
-        (name, count, links.rows(board.target_group_ids[name]))
-        for name, count in board.by_target_group
-    ]
-    ranking_rows = [
-        (r, links.dashboard(contractor=r.contractor_id)) for r in board.rankings[:DASHBOARD_ROWS]
-    ]
     context = {
         "form": filtered.form,
-        "ranking_all": links.page("dashboard:ranking"),
         "board": board,
         "district": district,
         "contractor": contractor,
@@ -222,12 +210,41 @@ def index(request: HttpRequest) -> HttpResponse:
         "links_behind": links.clauses(status=ClauseStatus.BEHIND),
         "links_breached": links.clauses(status=ClauseStatus.BREACHED),
         "links_placements": links.clauses(metric=Metric.PLACEMENTS),
-        "district_rows": district_rows,
-        "group_rows": group_rows,
-        "ranking_rows": ranking_rows,
         "history_chart": history_chart,
         "history_legend": history_legend,
         "history": history,
+        "charts_html": mark_safe(  # noqa: S308 - our own template's output
+            caching.cached(
+                ("charts-html", *filtered.key.parts), lambda: _charts_html(board, links, year)
+            )
+        ),
+        "export_csv": f"{compliance_url}?{urlencode({**query, 'format': 'csv'})}",
+        "export_xlsx": f"{compliance_url}?{urlencode({**query, 'format': 'xlsx'})}",
+        "export_rows": f"{reverse('compliance-rows')}?{urlencode({'format': 'xlsx'})}",
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+def _charts_html(board, links: _DashboardLinks, year: int) -> str:
+    """The participants' charts and the contractors' ranking with their tables, rendered: the
+    same for every manager with the same filters, so kept in the cache."""
+    district_rows = [
+        (name, count, links.dashboard(district=board.district_ids[name]))
+        for name, count in board.by_district
+    ]
+    group_rows = [
+        (name, count, links.rows(board.target_group_ids[name]))
+        for name, count in board.by_target_group
+    ]
+    ranking_rows = [
+        (r, links.dashboard(contractor=r.contractor_id)) for r in board.rankings[:DASHBOARD_ROWS]
+    ]
+    context = {
+        "board": board,
+        "district_rows": district_rows,
+        "group_rows": group_rows,
+        "ranking_rows": ranking_rows,
+        "ranking_all": links.page("dashboard:ranking"),
         "district_chart": charts.bar_chart(
             board.by_district,
             title=_("Participants by district, %(year)s") % {"year": year},
@@ -246,11 +263,8 @@ def index(request: HttpRequest) -> HttpResponse:
             description=_("Clauses met or on track, of the clauses that have started."),
             links=[href for _ranking, href in ranking_rows],
         ),
-        "export_csv": f"{compliance_url}?{urlencode({**query, 'format': 'csv'})}",
-        "export_xlsx": f"{compliance_url}?{urlencode({**query, 'format': 'xlsx'})}",
-        "export_rows": f"{reverse('compliance-rows')}?{urlencode({'format': 'xlsx'})}",
     }
-    return render(request, "dashboard/index.html", context)
+    return render_to_string("dashboard/_charts.html", context)
 
 
 def _paged(filtered: _Filtered, lines: selectors.Lines, name: str, **keep) -> dict:
