@@ -33,6 +33,8 @@ def _scope() -> str:
 #: How long a figure is kept at most. A bump lost while the cache was unreachable is thus
 #: forgotten within the hour at worst.
 TIMEOUT = 60 * 60
+#: How long a request may hold its claim to compute a key (if it dies, the next one takes over).
+LOCK_TIMEOUT = 120
 
 T = TypeVar("T")
 
@@ -67,24 +69,65 @@ def figures_changed() -> None:
     transaction.on_commit(_bump, robust=True)
 
 
+def _key(parts: tuple) -> str:
+    return ":".join(["dashboard", _scope(), get_language() or "", *map(str, parts)])
+
+
+def _claim(key: str) -> bool:
+    """Whether this request is the one to compute ``key`` (no other is doing it now)."""
+    try:
+        return bool(cache.add(f"{key}:computing", 1, timeout=LOCK_TIMEOUT))
+    except Exception:
+        return True
+
+
+def store(parts: tuple, value: Any) -> None:
+    """Keep ``value`` under ``parts`` for the current generation."""
+    current = generation()
+    if current is None:
+        return
+    try:
+        cache.set(_key(parts), (current, value), timeout=TIMEOUT)
+    except Exception:
+        logger.warning("Cache unreachable: figures not kept.", exc_info=True)
+
+
 def cached(parts: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``, kept in the cache under ``parts`` (plus the language and generation)."""
+    """``compute()``, kept in the cache under ``parts`` (and the language) for the current
+    generation.
+
+    Each key holds its latest figures and the generation they were computed in. When they are
+    out of date, one request computes the new ones; requests that come while it does are served
+    the previous figures rather than computing the same thing side by side (at 10,000 contracts
+    that is tens of seconds of a worker each): the figures lag a change by at most the time one
+    computation takes, and a single manager always sees the change.
+    """
     current = generation()
     if current is None:
         return compute()
-    key = ":".join(["dashboard", _scope(), current, get_language() or "", *map(str, parts)])
+    key = _key(parts)
     try:
-        value: Any = cache.get(key)
+        stored: Any = cache.get(key)
     except Exception:
         logger.warning("Cache unreachable: the dashboard computes its figures.", exc_info=True)
         return compute()
-    if value is not None:
-        return value
-    value = compute()
+    if stored is not None and stored[0] == current:
+        return stored[1]
+    claimed = _claim(key)
+    if stored is not None and not claimed:
+        return stored[1]
     try:
-        cache.set(key, value, timeout=TIMEOUT)
-    except Exception:
-        logger.warning("Cache unreachable: figures not kept.", exc_info=True)
+        value = compute()
+        try:
+            cache.set(key, (current, value), timeout=TIMEOUT)
+        except Exception:
+            logger.warning("Cache unreachable: figures not kept.", exc_info=True)
+    finally:
+        if claimed:
+            try:
+                cache.delete(f"{key}:computing")
+            except Exception:
+                logger.warning("Cache unreachable: the claim expires by itself.", exc_info=True)
     return value
 
 

@@ -320,7 +320,7 @@ def _build(key: DashboardKey, contracts: QuerySet[Contract]) -> tuple[Dashboard,
     lines = _lines(board)
     summary = replace(board, evaluations=[], overdue=[], alerts=[])
     # Filled here so that whichever is asked first, the other is there for the next request.
-    caching.cached(("lines", *key.parts), lambda: lines)
+    caching.store(("lines", *key.parts), lines)
     return summary, lines
 
 
@@ -336,7 +336,7 @@ def dashboard_lines(
 
     def compute() -> tuple:
         summary, lines = _build(key, contracts)
-        caching.cached(("summary", *key.parts), lambda: summary)
+        caching.store(("summary", *key.parts), summary)
         return lines
 
     return caching.cached(("lines", *key.parts), compute)

@@ -243,3 +243,27 @@ def test_the_nightly_run_warms_the_default_view(client, manager, small):
         client.get(reverse("dashboard:index"))
     # The key figures come from the cache: none of the engine's aggregates over the rows.
     assert not any("participant_ref" in q["sql"] for q in queries.captured_queries)
+
+
+def test_while_one_request_computes_new_figures_the_others_get_the_previous_ones(
+    client, manager, small, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from contracts.dashboard import DashboardKey
+
+    client.force_login(manager)
+    query = {"year": 2025, "status": "all"}
+
+    def listed() -> int:
+        return client.get(reverse("dashboard:index"), query).context["clause_list"].count
+
+    assert listed() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        SocialClauseFactory(contract=ContractFactory(start_date=date(2025, 1, 1)))
+    parts = DashboardKey(2025, None, None, timezone.localdate()).parts
+    claim = f"{caching._key(('clauses', *parts, 'all', '', 1, 20))}:computing"
+    cache.add(claim, 1)  # another request is computing the new list
+    assert listed() == 1
+    cache.delete(claim)
+    assert listed() == 2
