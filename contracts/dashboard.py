@@ -7,23 +7,32 @@ whatever the number of contracts.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 
 from internships.counting import REPORTED
 from internships.models import PlacementRow
 
+from . import caching
 from .choices import AlertState, ClauseStatus, Metric
+from .compliance import forecast_short
 from .models import Alert, ClauseSnapshot, Contract, SocialClause, TargetGroup
 from .schedule import ScheduleEntry
 from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_periods
 
+logger = logging.getLogger(__name__)
+
 FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = (ClauseStatus.MET, ClauseStatus.ON_TRACK)
+ATTENTION = (ClauseStatus.BREACHED, ClauseStatus.BEHIND, ClauseStatus.AT_RISK)
+#: The clause list's "every status" choice (as :data:`contracts.forms.ALL`).
+ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -163,12 +172,22 @@ def dashboard_build(
     board.by_target_group = [(name, count) for name, _id, count in groups]
     board.target_group_ids = {name: pk for name, pk, _count in groups}
     board.rankings = _rankings(contracts, board.evaluations)
-    board.alerts = list(
+    if user is not None:
+        board.alerts = list(open_alerts(user=user, contracts=contracts)[:50])
+    return board
+
+
+def open_alerts(*, user, contracts: QuerySet[Contract]) -> QuerySet[Alert]:
+    """The open alerts of ``contracts`` that ``user`` may see, newest first (live, never
+    cached: acknowledging one takes it off the list at once)."""
+    return (
         alert_list(user=user)
         .filter(state=AlertState.OPEN, contract__in=contracts.values("id"))
-        .select_related("contract", "clause")[:50]
+        .select_related("contract", "clause")
+        # Newest first by id, not by ``created_at``: the primary key's index lets PostgreSQL
+        # stop after the first rows instead of sorting tens of thousands of open alerts.
+        .order_by("-id")
     )
-    return board
 
 
 def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]) -> list[Ranking]:
@@ -198,16 +217,6 @@ class ClauseHistory:
     points: list[tuple[date, Decimal, Decimal, Decimal]]
 
 
-def clause_choices(contracts: QuerySet[Contract]) -> list[tuple[int, str]]:
-    """The clauses of ``contracts`` for the history chart's picker."""
-    clauses = (
-        SocialClause.objects.filter(contract__in=contracts.values("id"))
-        .select_related("contract")
-        .order_by("contract__reference", "id")
-    )
-    return [(c.pk, f"{c.contract.reference} · {c.get_metric_display()}") for c in clauses]
-
-
 def clause_history(clause: SocialClause, *, start: date, end: date) -> ClauseHistory:
     """The clause's snapshots between ``start`` and ``end``, oldest first (one query)."""
     points = list(
@@ -216,3 +225,193 @@ def clause_history(clause: SocialClause, *, start: date, end: date) -> ClauseHis
         .values_list("date", "expected", "reported", "verified")
     )
     return ClauseHistory(clause, points)
+
+
+class ClauseLine(NamedTuple):
+    """One clause of the dashboard's list: plain values, cheap to keep in the cache. It has the
+    attributes the ``forecast`` template filter reads."""
+
+    clause_id: int
+    contract_id: int
+    reference: str
+    metric: str
+    status: str
+    reported: Decimal
+    expected: Decimal
+    verified: Decimal
+    target: Decimal
+    forecast: str
+    forecast_date: date | None
+    #: Needs attention: behind in some way, or on course but short of the target at this pace.
+    attention: bool
+
+    def get_metric_display(self) -> str:
+        return str(Metric(self.metric).label)
+
+
+class OverdueLine(NamedTuple):
+    """One overdue report period of the dashboard's list."""
+
+    contract_id: int
+    reference: str
+    period_start: date
+    period_end: date
+    due_date: date
+
+
+@dataclass(frozen=True)
+class Lines:
+    """One page of a long list, and how many there are in all."""
+
+    count: int
+    rows: list
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+
+@dataclass(frozen=True)
+class DashboardKey:
+    """What the dashboard's cached figures depend on, besides the generation and language."""
+
+    year: int
+    district_id: int | None
+    contractor_id: int | None
+    today: date
+
+    @property
+    def parts(self) -> tuple:
+        return (self.year, self.district_id or "", self.contractor_id or "", self.today)
+
+
+def _lines(board: Dashboard) -> tuple[list[ClauseLine], list[OverdueLine]]:
+    clauses = [
+        ClauseLine(
+            item.clause.id,
+            item.clause.contract_id,
+            item.clause.contract.reference,
+            e.metric,
+            e.status,
+            e.reported,
+            e.expected,
+            e.verified,
+            e.target,
+            e.forecast,
+            e.forecast_date,
+            e.status in ATTENTION or forecast_short(e),
+        )
+        for item in board.evaluations
+        for e in (item.evaluation,)
+    ]
+    overdue = [
+        OverdueLine(c.pk, c.reference, entry.period_start, entry.period_end, entry.due_date)
+        for c, entry in board.overdue
+    ]
+    return clauses, overdue
+
+
+def _build(key: DashboardKey, contracts: QuerySet[Contract]) -> tuple[Dashboard, tuple]:
+    """The whole dashboard, computed, split into its summary and its long lists; both are
+    stored (one computation fills both)."""
+    board = dashboard_build(user=None, contracts=contracts, year=key.year, today=key.today)
+    lines = _lines(board)
+    summary = replace(board, evaluations=[], overdue=[], alerts=[])
+    # Filled here so that whichever is asked first, the other is there for the next request.
+    caching.store(("lines", *key.parts), lines)
+    return summary, lines
+
+
+def dashboard_summary(key: DashboardKey, contracts: QuerySet[Contract]) -> Dashboard:
+    """The key figures and chart data (no long lists, no alerts), cached."""
+    return caching.cached(("summary", *key.parts), lambda: _build(key, contracts)[0])
+
+
+def dashboard_lines(
+    key: DashboardKey, contracts: QuerySet[Contract]
+) -> tuple[list[ClauseLine], list[OverdueLine]]:
+    """Every clause and every overdue period of the dashboard, cached."""
+
+    def compute() -> tuple:
+        summary, lines = _build(key, contracts)
+        caching.store(("summary", *key.parts), summary)
+        return lines
+
+    return caching.cached(("lines", *key.parts), compute)
+
+
+def clause_lines(
+    key: DashboardKey,
+    contracts: QuerySet[Contract],
+    *,
+    status: str,
+    metric: str,
+    page: int = 1,
+    per_page: int,
+) -> Lines:
+    """A page of the dashboard's clauses of ``status`` (:data:`ALL`: any; empty: those that
+    need attention) and ``metric`` (empty: any), in the engine's order (contract reference)."""
+
+    def compute() -> Lines:
+        chosen = [
+            line
+            for line in dashboard_lines(key, contracts)[0]
+            if (line.attention if not status else status in (ALL, line.status))
+            and metric in ("", line.metric)
+        ]
+        start = (page - 1) * per_page
+        return Lines(len(chosen), chosen[start : start + per_page], page, per_page)
+
+    return caching.cached(("clauses", *key.parts, status, metric, page, per_page), compute)
+
+
+def overdue_lines(
+    key: DashboardKey, contracts: QuerySet[Contract], *, page: int = 1, per_page: int
+) -> Lines:
+    """A page of the overdue report periods, by contract reference."""
+
+    def compute() -> Lines:
+        every = dashboard_lines(key, contracts)[1]
+        start = (page - 1) * per_page
+        return Lines(len(every), every[start : start + per_page], page, per_page)
+
+    return caching.cached(("overdue", *key.parts, page, per_page), compute)
+
+
+def clause_search(contracts: QuerySet[Contract], text: str, *, limit: int) -> list[ClauseLine]:
+    """Clauses of ``contracts`` whose contract reference or title contains ``text``, or whose
+    metric's name does, by reference; at most ``limit`` (one query)."""
+    text = text.strip()
+    if not text:
+        return []
+    metrics = [value for value, label in Metric.choices if text.lower() in str(label).lower()]
+    return list(
+        SocialClause.objects.filter(contract__in=contracts.values("id"))
+        .filter(
+            Q(contract__reference__icontains=text)
+            | Q(contract__title__icontains=text)
+            | Q(metric__in=metrics)
+        )
+        .select_related("contract")
+        .order_by("contract__reference", "id")[:limit]
+    )
+
+
+def dashboard_warm(*, today: date) -> None:
+    """Compute and cache the dashboard's default view (this year, no filter, in the default
+    language), so that the first manager after the nightly run does not wait for it. Never
+    fails its caller: a failure only leaves the cache cold."""
+    from django.conf import settings
+    from django.utils import translation
+
+    key = DashboardKey(year=today.year, district_id=None, contractor_id=None, today=today)
+    contracts = dashboard_contracts(
+        Contract.objects.all(), year=today.year, district_id=None, contractor_id=None
+    )
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            dashboard_summary(key, contracts)
+    except Exception:  # a warm-up is a courtesy: the page computes what it lacks
+        logger.warning("The dashboard could not be warmed.", exc_info=True)

@@ -33,6 +33,7 @@ from core.models import language_of
 from core.roles import MANAGERS, is_officer, members_of, sees_everything
 from procurement.models import ContractorMembership
 
+from . import caching
 from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
 from .compliance import forecast_short
 from .models import (
@@ -244,6 +245,7 @@ def compliance_run(*, as_of: date, contracts: QuerySet[Contract] | None = None) 
         opened, resolved = alerts_sync(
             evaluations=evaluations, schedules=schedules, contracts=contracts, now=timezone.now()
         )
+        caching.figures_changed()
     return RunResult(as_of, evaluations, snapshots, opened, resolved)
 
 
@@ -356,6 +358,7 @@ def compliance_runs_resume() -> list[date]:
 def contract_evaluation_request(*, contract_id: int) -> None:
     """Mark a contract for re-evaluation, in the caller's transaction (see ``Contract``)."""
     Contract.objects.filter(pk=contract_id).update(evaluation_requested_at=timezone.now())
+    caching.figures_changed()  # a report sent or reviewed: the dashboard's figures change
 
 
 def requested_evaluations_run(*, as_of: date, contract_ids: list[int] | None = None) -> RunResult:

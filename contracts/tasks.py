@@ -14,6 +14,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
+from .dashboard import dashboard_warm
 from .models import ComplianceRun
 from .services import (
     alert_digests_send,
@@ -84,6 +85,7 @@ def evaluate_all(as_of: str | None = None) -> dict[str, object]:
     run = compliance_day_run(as_of=_as_of(as_of))
     if run is not None:
         send_alert_digests.delay()
+        dashboard_warm(today=timezone.localdate())  # the morning's first manager does not wait
     return _run_summary(run)
 
 
@@ -98,6 +100,7 @@ def resume_compliance_runs() -> list[str]:
     days = compliance_runs_resume()
     if days:
         send_alert_digests.delay()
+        dashboard_warm(today=timezone.localdate())
     return [day.isoformat() for day in days]
 
 
