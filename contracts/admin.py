@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,7 +29,7 @@ from .models import (
     TargetGroup,
     milestone_errors,
 )
-from .selectors import evaluate_clauses
+from .selectors import evaluate_clauses, with_latest_snapshot
 from .services import AlertStateError, alert_acknowledge, alert_close
 from .templatetags.alerts import closable_by
 
@@ -45,18 +45,6 @@ class AlertCloseForm(forms.Form):
 
 
 BADGES = {"all": ["core/badges.css"]}
-
-
-def with_latest_snapshot(clauses: QuerySet[SocialClause]) -> QuerySet[SocialClause]:
-    """Clauses annotated with their latest daily snapshot (status, expected, reported), in the
-    same query: list pages show a badge per clause without a query per row."""
-    latest = ClauseSnapshot.objects.filter(clause=OuterRef("pk")).order_by("-date")
-    return clauses.annotate(
-        latest_status=Subquery(latest.values("status")[:1]),
-        latest_expected=Subquery(latest.values("expected")[:1]),
-        latest_reported=Subquery(latest.values("reported")[:1]),
-        latest_date=Subquery(latest.values("date")[:1]),
-    )
 
 
 def clause_badge(clause: SocialClause) -> str:

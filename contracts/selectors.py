@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 
 from core.roles import contractor_id_of, sees_everything
@@ -21,7 +21,7 @@ from internships.models import PlacementReport
 
 from .choices import AlertKind, ContractStatus, Metric, PeriodState
 from .compliance import ClauseTerms, Evaluation, evaluate_figures
-from .models import Alert, ClauseMilestone, Contract, SocialClause
+from .models import Alert, ClauseMilestone, ClauseSnapshot, Contract, SocialClause
 from .schedule import ReportRef, ScheduleEntry, build_schedule
 from .totals import ClauseTotals, clause_totals
 
@@ -269,6 +269,19 @@ def overdue_periods(
 def active_contracts() -> QuerySet[Contract]:
     """Contracts the scheduled jobs look after."""
     return Contract.objects.filter(status=ContractStatus.ACTIVE).order_by("id")
+
+
+def with_latest_snapshot(clauses: QuerySet[SocialClause]) -> QuerySet[SocialClause]:
+    """Clauses annotated with their latest daily snapshot (status, expected, reported, date), in
+    the same query: list pages show where a clause stood at the last compliance run without a
+    query per row and without evaluating it again."""
+    latest = ClauseSnapshot.objects.filter(clause=OuterRef("pk")).order_by("-date")
+    return clauses.annotate(
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_expected=Subquery(latest.values("expected")[:1]),
+        latest_reported=Subquery(latest.values("reported")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+    )
 
 
 def contract_list(*, user) -> QuerySet[Contract]:
