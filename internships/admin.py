@@ -25,6 +25,9 @@ from .selectors import report_effect, report_next_to_review, report_versions
 ROW_LIMIT = 20
 SHOW_ALL = "all"
 
+#: The review page lists this many rows with their verdicts before "show all".
+REVIEW_ROW_LIMIT = 50
+
 
 def _shows_all_rows(request) -> bool:
     return request.GET.get("rows") == SHOW_ALL
@@ -242,7 +245,10 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             else:
                 return redirect("admin:internships_placementreport_review", report_id=report.pk)
         clauses = {clause.pk: clause for clause in report.contract.clauses.all()}
+        # The rows shown: the first REVIEW_ROW_LIMIT unless all are asked for.
+        row_limit = None if _shows_all_rows(request) else REVIEW_ROW_LIMIT
         row_ids = list(report.rows.order_by("start_date", "id").values_list("pk", flat=True))
+        row_ids = row_ids[:row_limit]
         audit.read_logged(
             user=request.user,
             what=audit.What.REVIEW,
@@ -264,6 +270,7 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             "versions": versions if len(versions) > 1 else [],
             "version_url": "admin:internships_placementreport_review",
             "form": form,
+            "row_limit": row_limit,
             "can_review": report.status == ReportStatus.SUBMITTED
             and self.has_change_permission(request, report),
             # Once this one is decided, the officer goes on to the report waiting longest.

@@ -235,3 +235,25 @@ def test_the_portal_home_of_a_contractor_with_many_contracts_stays_small(client)
     assert page.status_code == 200
     assert len(page.content) < MAX_BYTES
     assert len(queries) <= 20, [query["sql"] for query in queries]
+
+
+def test_the_review_page_lists_the_first_rows_and_links_to_all_of_them(client, staff_officer):
+    from internships.admin import REVIEW_ROW_LIMIT
+
+    report = _report_with_rows(REVIEW_ROW_LIMIT + 10, status=ReportStatus.SUBMITTED)
+    client.force_login(staff_officer)
+    url = reverse("admin:internships_placementreport_review", args=[report.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = page[
+        page.index('id="report-rows"') : page.index("</table>", page.index('id="report-rows"'))
+    ]
+    assert table.count("<tr>") == REVIEW_ROW_LIMIT + 1  # the heading and the rows shown
+    assert f"The first {REVIEW_ROW_LIMIT} of {REVIEW_ROW_LIMIT + 10} rows are shown." in page
+    assert f"{REVIEW_ROW_LIMIT + 10} rows" in page  # the heading counts every row
+    everything = client.get(f"{url}?rows=all", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    start = everything.index('id="report-rows"')
+    assert everything[start : everything.index("</table>", start)].count("<tr>") == (
+        REVIEW_ROW_LIMIT + 11
+    )
+    assert "Show all rows" not in everything
