@@ -135,7 +135,9 @@ def test_a_draft_cut_to_its_first_rows_saves_and_checks_against_the_rows_left_ou
     data = _change_form_data(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
 
     # A new row for the participant of a row that is not shown, for overlapping dates.
-    refused = client.post(url, _add_row(data, report, hidden.participant_ref))
+    refused = client.post(
+        url, _add_row(data, report, hidden.participant_ref), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code == 200
     assert "A row conflicts with a row that is not shown here." in refused.content.decode()
     assert report.rows.count() == ROW_LIMIT + 5
@@ -224,6 +226,8 @@ def test_forms_pick_contracts_and_contractors_by_search_not_from_a_long_select(
 
 
 def test_the_portal_home_of_a_contractor_with_many_contracts_stays_small(client):
+    from internships.views import DUE_LIMIT
+
     contractor = ContractorFactory()
     for n in range(30):
         contract = ContractFactory(contractor=contractor, reference=f"K-P{n:02d}")
@@ -231,10 +235,16 @@ def test_the_portal_home_of_a_contractor_with_many_contracts_stays_small(client)
     user = ContractorUserFactory(username="bygg-many", contractor=contractor)
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
-        page = client.get(reverse("portal:index"))
+        page = client.get(reverse("portal:index"), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert len(page.content) < MAX_BYTES
     assert len(queries) <= 20, [query["sql"] for query in queries]
+    # Every contract has periods overdue: the longest overdue are listed, then a link to all.
+    total = page.context["due_count"]
+    assert total > DUE_LIMIT and len(page.context["due"]) == DUE_LIMIT
+    assert f"The first {DUE_LIMIT} of {total} are shown." in page.content.decode()
+    everything = client.get(reverse("portal:index"), {"due": "all"})
+    assert len(everything.context["due"]) == total
 
 
 def test_the_review_page_lists_the_first_rows_and_links_to_all_of_them(client, staff_officer):
