@@ -178,8 +178,9 @@ def report_row_verdicts(
     ``as_of`` and why not (:func:`contracts.compliance.row_verdicts`).
 
     ``as_approved`` judges the report as if it were approved (a correction then supersedes the
-    version it corrects), as the officer's review shows its effect. Five queries whatever the
-    number of rows: the clauses (three) and the rows that may count, with this report's.
+    version it corrects), as the officer's review shows its effect. A fixed number of queries
+    whatever the number of rows: the clauses, the facts of the rows that may count (plain
+    tuples: a long contract's history is many rows) and this report's rows read whole.
     """
     from contracts.selectors import clause_terms, clauses_for_evaluation
 
