@@ -75,10 +75,20 @@ def reporting_periods(
     periods = []
     start = start_date
     while start <= end_date:
-        end = min(_period_end(start, frequency), end_date)
-        periods.append(Period(start=start, end=end, due_date=end + timedelta(days=grace_days)))
-        start = end + timedelta(days=1)
+        period = period_starting(
+            start, end_date=end_date, frequency=frequency, grace_days=grace_days
+        )
+        periods.append(period)
+        start = period.end + timedelta(days=1)
     return periods
+
+
+def period_starting(start: date, *, end_date: date, frequency: str, grace_days: int) -> Period:
+    """The reporting period that starts on ``start`` (a period start of the schedule), without
+    building the whole schedule: it ends with its calendar month or quarter, or on the
+    contract's ``end_date``, and is due ``grace_days`` later."""
+    end = min(_period_end(start, frequency), end_date)
+    return Period(start=start, end=end, due_date=end + timedelta(days=grace_days))
 
 
 def is_period(periods: list[Period], period_start: date, period_end: date) -> bool:

@@ -292,6 +292,19 @@ def active_contracts() -> QuerySet[Contract]:
     return Contract.objects.filter(status=ContractStatus.ACTIVE).order_by("id")
 
 
+def with_latest_snapshot(clauses: QuerySet[SocialClause]) -> QuerySet[SocialClause]:
+    """Clauses annotated with their latest daily snapshot (status, expected, reported, date), in
+    the same query: list pages show where a clause stood at the last compliance run without a
+    query per row and without evaluating it again."""
+    latest = ClauseSnapshot.objects.filter(clause=OuterRef("pk")).order_by("-date")
+    return clauses.annotate(
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_expected=Subquery(latest.values("expected")[:1]),
+        latest_reported=Subquery(latest.values("reported")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+    )
+
+
 def contract_list(*, user) -> QuerySet[Contract]:
     """Every contract for staff; a contractor user sees its own (docs/RULES.md §6)."""
     contracts = (

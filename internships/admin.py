@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import audit
+from core.admin_filters import CONTRACTOR_TITLE, name_search_filter
 from internships.templatetags.ui import report_badge
 
 from . import services
@@ -19,9 +20,38 @@ from .forms import ReviewForm
 from .models import REPORT_WORKFLOW_FIELDS, PlacementReport, PlacementRow, RowDates, row_errors
 from .selectors import report_effect, report_next_to_review, report_versions
 
+#: A report's change page shows at most this many rows; "show all" (``?rows=all``) shows every
+#: one. A report of a large contract has hundreds of rows, each an editable form.
+ROW_LIMIT = 20
+SHOW_ALL = "all"
+
+#: The review page lists this many rows with their verdicts before "show all".
+REVIEW_ROW_LIMIT = 50
+
+
+def _shows_all_rows(request) -> bool:
+    return request.GET.get("rows") == SHOW_ALL
+
 
 class RowFormSet(BaseInlineFormSet):
-    """Checks a report's rows together: overlaps are a rule about pairs of rows."""
+    """Checks a report's rows together: overlaps are a rule about pairs of rows.
+
+    Shows the first ``row_limit`` rows (``None``: all). The rows left out take part in the
+    checks as they are stored, so a row typed here cannot overlap one that is not shown."""
+
+    row_limit: int | None = None
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            rows = super().get_queryset().order_by("participant_ref", "start_date", "id")
+            self.row_total = rows.count() if self.instance.pk else 0
+            self._queryset = rows[: self.row_limit] if self.row_limit is not None else rows
+        return self._queryset
+
+    @property
+    def rows_cut(self) -> bool:
+        self.get_queryset()
+        return self.row_limit is not None and self.row_total > self.row_limit
 
     def clean(self) -> None:
         super().clean()
@@ -36,9 +66,25 @@ class RowFormSet(BaseInlineFormSet):
             and form.instance.end_date
         ]
         rows = [RowDates.of(form.instance) for form in forms]
+        if self.rows_cut:
+            shown = [form.instance.pk for form in self.initial_forms]
+            rows += [
+                RowDates.of(row)
+                for row in PlacementRow.objects.filter(report=self.instance).exclude(pk__in=shown)
+            ]
+        hidden_conflict = False
         for index, field, message in row_errors(self.instance, rows):
-            if field not in forms[index].errors:
+            if index >= len(forms):
+                hidden_conflict = True
+            elif field not in forms[index].errors:
                 forms[index].add_error(field, message)
+        if hidden_conflict:
+            raise ValidationError(
+                _(
+                    "A row conflicts with a row that is not shown here. Show all rows to "
+                    "see and correct it."
+                )
+            )
 
 
 def _editable(report: PlacementReport | None) -> bool:
@@ -50,6 +96,15 @@ class PlacementRowInline(admin.TabularInline):
     formset = RowFormSet
     extra = 0
     autocomplete_fields = ["target_group"]
+    template = "admin/internships/placementreport/rows_inline.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("target_group")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.row_limit = None if _shows_all_rows(request) else ROW_LIMIT
+        return formset
 
     # A report sent for review (or decided) keeps its rows: a change goes through a correction.
     def has_add_permission(self, request, obj=None) -> bool:
@@ -64,6 +119,9 @@ class PlacementRowInline(admin.TabularInline):
 
 @admin.register(PlacementReport)
 class PlacementReportAdmin(SimpleHistoryAdmin):
+    # Large tables: one count of the filtered rows (not two), 50 rows a page (each costs Python).
+    show_full_result_count = False
+    list_per_page = 50
     list_display = [
         "contract",
         "period_start",
@@ -72,11 +130,16 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
         "submitted_at",
         "review",
     ]
-    list_filter = ["status", "contract__district", "contract__contractor"]
+    list_filter = [
+        "status",
+        "contract__district",
+        name_search_filter("contract__contractor__name", CONTRACTOR_TITLE),
+    ]
     list_select_related = ["contract"]
     search_fields = ["contract__reference", "contract__title"]
     autocomplete_fields = ["contract"]
-    date_hierarchy = "period_start"
+    # Newest first, by the primary key: the model's ordering sorts every row through joins.
+    ordering = ["-id"]
     readonly_fields = [*REPORT_WORKFLOW_FIELDS, "created_at", "updated_at"]
     inlines = [PlacementRowInline]
     actions = ["delete_drafts"]
@@ -182,11 +245,14 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             else:
                 return redirect("admin:internships_placementreport_review", report_id=report.pk)
         clauses = {clause.pk: clause for clause in report.contract.clauses.all()}
-        rows = list(report.rows.select_related("target_group").order_by("start_date", "id"))
+        # The rows shown: the first REVIEW_ROW_LIMIT unless all are asked for.
+        row_limit = None if _shows_all_rows(request) else REVIEW_ROW_LIMIT
+        row_ids = list(report.rows.order_by("start_date", "id").values_list("pk", flat=True))
+        row_ids = row_ids[:row_limit]
         audit.read_logged(
             user=request.user,
             what=audit.What.REVIEW,
-            object_ids=[row.pk for row in rows],
+            object_ids=row_ids,
             detail=str(report),
         )
         versions = report_versions(report)
@@ -200,11 +266,11 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
             "opts": self.model._meta,
             "original": report,
             "report": report,
-            "rows": rows,
             "effects": effects,
             "versions": versions if len(versions) > 1 else [],
             "version_url": "admin:internships_placementreport_review",
             "form": form,
+            "row_limit": row_limit,
             "can_review": report.status == ReportStatus.SUBMITTED
             and self.has_change_permission(request, report),
             # Once this one is decided, the officer goes on to the report waiting longest.
@@ -219,9 +285,13 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and getattr(response, "status_code", 0) == 200:
-            ids = list(
-                PlacementRow.objects.filter(report_id=object_id).values_list("pk", flat=True)
+            # The rows shown (the inline's first ROW_LIMIT unless all are asked for).
+            rows = PlacementRow.objects.filter(report_id=object_id).order_by(
+                "participant_ref", "start_date", "id"
             )
+            if not _shows_all_rows(request):
+                rows = rows[:ROW_LIMIT]
+            ids = list(rows.values_list("pk", flat=True))
             audit.read_logged(
                 user=request.user,
                 what=audit.What.REPORT_PAGE,
@@ -233,9 +303,14 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
 
 @admin.register(PlacementRow)
 class PlacementRowAdmin(SimpleHistoryAdmin):
+    # Large tables: one count of the filtered rows (not two), 50 rows a page (each costs Python).
+    show_full_result_count = False
+    list_per_page = 50
     list_display = ["participant_ref", "report", "target_group", "start_date", "end_date", "hours"]
     list_filter = ["target_group"]
     list_select_related = ["report__contract", "target_group"]
+    # Newest first, by the primary key: the model's ordering sorts every row through joins.
+    ordering = ["-id"]
     search_fields = ["participant_ref", "report__contract__reference"]
     autocomplete_fields = ["report", "target_group"]
 

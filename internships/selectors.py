@@ -178,8 +178,9 @@ def report_row_verdicts(
     ``as_of`` and why not (:func:`contracts.compliance.row_verdicts`).
 
     ``as_approved`` judges the report as if it were approved (a correction then supersedes the
-    version it corrects), as the officer's review shows its effect. Five queries whatever the
-    number of rows: the clauses (three) and the rows that may count, with this report's.
+    version it corrects), as the officer's review shows its effect. A fixed number of queries
+    whatever the number of rows: the clauses, the facts of the rows that may count (plain
+    tuples: a long contract's history is many rows) and this report's rows read whole.
     """
     from contracts.selectors import clause_terms, clauses_for_evaluation
 
@@ -197,27 +198,32 @@ def report_row_verdicts(
             report__contract_id=report.contract_id, participant_ref__in=participants
         )
         .filter(REPORTED.q("report__") | Q(report_id__in=list(statuses) or [report.pk]))
-        .select_related("target_group", "report")
         .order_by("start_date", "id")
-    )
-    for row in rows:
-        status = statuses.get(row.report_id, row.report.status)
-        is_correction = row.report.corrects_id is not None
-        facts.append(
-            RowFact(
-                row.participant_ref,
-                row.target_group.code,
-                row.start_date,
-                row.end_date,
-                row.hours,
-                status,
-                is_correction,
-            )
+        # Plain tuples: the participants' other rows are many (a long contract's history) and
+        # only their facts are needed; this report's rows are read whole below.
+        .values_list(
+            "id",
+            "report_id",
+            "participant_ref",
+            "target_group__code",
+            "start_date",
+            "end_date",
+            "hours",
+            "report__status",
+            "report__corrects_id",
         )
-        if row.report_id == report.pk:
-            own.append(row)
+    )
+    own_ids: list[int] = []
+    for row_id, report_id, ref, group, start, end, hours, status_now, corrects in rows:
+        status = statuses.get(report_id, status_now)
+        is_correction = corrects is not None
+        facts.append(RowFact(ref, group, start, end, hours, status, is_correction))
+        if report_id == report.pk:
+            own_ids.append(row_id)
             positions.append(len(facts) - 1)
             meta.append((status, is_correction))
+    own_rows = PlacementRow.objects.select_related("target_group").in_bulk(own_ids)
+    own = [own_rows[row_id] for row_id in own_ids]
     per_clause = [
         (
             str(clause.get_metric_display()).capitalize(),

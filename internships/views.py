@@ -46,6 +46,9 @@ from .forms import (
 from .models import PlacementReport
 from .selectors import report_list, report_versions, reports_to_fix
 
+#: The portal's start page lists this many reports due before "show all".
+DUE_LIMIT = 20
+
 
 def contractor_required(view):
     """Logged in and a contractor user (or a superuser); anyone else gets 403."""
@@ -88,10 +91,15 @@ def index(request: HttpRequest) -> HttpResponse:
     due = [(overview.contract, entry) for overview in overviews for entry in overview.open_periods]
     due.sort(key=lambda item: item[1].due_date)
     rejected = list(reports_to_fix(user=request.user))
+    # A contractor with many contracts has many periods due: the longest overdue come first,
+    # the rest behind a "show all" link.
+    due_count = len(due)
+    if request.GET.get("due") != "all":
+        due = due[:DUE_LIMIT]
     return render(
         request,
         "portal/index.html",
-        {"overviews": overviews, "due": due, "rejected": rejected},
+        {"overviews": overviews, "due": due, "due_count": due_count, "rejected": rejected},
     )
 
 

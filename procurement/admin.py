@@ -22,6 +22,9 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Contractor)
 class ContractorAdmin(admin.ModelAdmin):
+    # Large tables: one count of the filtered rows (not two), 50 rows a page (each costs Python).
+    show_full_result_count = False
+    list_per_page = 50
     list_display = ["name", "org_number", "contact_email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "org_number"]
@@ -55,6 +58,9 @@ class ContractorMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Procurement)
 class ProcurementAdmin(admin.ModelAdmin):
+    # Large tables: one count of the filtered rows (not two), 50 rows a page (each costs Python).
+    show_full_result_count = False
+    list_per_page = 50
     list_display = ["reference", "title", "status", "officer", "awarded_on"]
     list_filter = ["status"]
     list_select_related = ["officer"]

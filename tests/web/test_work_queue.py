@@ -1,5 +1,8 @@
 """The officers' work queue (/admin/work-queue/): where officers land, what it lists, who may
-open it, and a query count that does not grow with the number of contracts."""
+open it, and a query count that does not grow with the number of contracts.
+
+Overdue reports and clauses behind or breached come from the latest compliance run (its open
+alerts and snapshots), so the tests run it, as the nightly job and every report transition do."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from django.urls import reverse
 
 from contracts.choices import ClauseStatus, ContractStatus, Metric
 from contracts.selectors import evaluate_clauses
+from contracts.services import compliance_run
 from internships.choices import ReportStatus
 from tests.factories import (
     ContractFactory,
@@ -106,6 +110,8 @@ def test_overdue_periods_of_active_contracts_are_listed_with_a_link_to_the_contr
     _submitted(contract, period=0)  # the first quarter is received; the second is overdue
     _contract(reference="K-WQ-DRAFT", status=ContractStatus.DRAFT)  # nobody chases a draft
     client.force_login(staff_officer)
+    assert client.get(URL).context["queue"].overdue == []  # nothing until a run has found it
+    compliance_run(as_of=TODAY.date())
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
     queue = response.context["queue"]
     assert [(item.contract.reference, item.entry.period_start) for item in queue.overdue] == [
@@ -135,6 +141,7 @@ def test_clauses_behind_or_breached_are_listed_and_clauses_on_course_are_not(cli
         met.pk: ClauseStatus.MET,
         breached.pk: ClauseStatus.BREACHED,
     }
+    compliance_run(as_of=TODAY.date())
     client.force_login(staff_officer)
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
     queue = response.context["queue"]
@@ -197,6 +204,7 @@ def test_the_queue_takes_few_queries_and_as_many_for_12_contracts_as_for_3(
     counts = []
     for total in (3, 12):
         _portfolio(total)
+        compliance_run(as_of=TODAY.date())
         with CaptureQueriesContext(connection) as queries:
             response = client.get(URL)
         counts.append(len(queries))
@@ -204,7 +212,43 @@ def test_the_queue_takes_few_queries_and_as_many_for_12_contracts_as_for_3(
         assert queue.to_review_count == total and queue.overdue_count == total
         assert queue.clauses_count == 2 * total
     assert counts[0] == counts[1], counts
-    # 8 for the queue (contracts/work_queue.py); the rest are the session, the user, its groups
+    # 6 for the queue (contracts/work_queue.py); the rest are the session, the user, its groups
     # and permissions (the admin menu), its contractor membership and the session update.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(15):
         client.get(URL)
+
+
+def test_the_longest_overdue_come_first_exactly_when_the_list_is_cut(
+    client, staff_officer, monkeypatch
+):
+    """Only a few overdue periods are read, yet the ones shown are the earliest due of all, as
+    the schedule computes them (a quarterly period can start first and be due later)."""
+    from contracts import work_queue as module
+    from contracts.choices import ReportingFrequency
+    from contracts.selectors import active_contracts, overdue_periods
+
+    monkeypatch.setattr(module, "LIST_LIMIT", 3)
+    _contract(reference="K-WQ-Q", reporting_frequency=ReportingFrequency.QUARTERLY)
+    _contract(
+        reference="K-WQ-M", reporting_frequency=ReportingFrequency.MONTHLY, report_grace_days=0
+    )
+    compliance_run(as_of=TODAY.date())
+    client.force_login(staff_officer)
+    queue = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").context["queue"]
+    everything = sorted(
+        overdue_periods(active_contracts(), as_of=TODAY.date()),
+        key=lambda item: (item[1].due_date, item[0].reference),
+    )
+    assert queue.overdue_count == len(everything) == 2 + 7
+    expected = [(contract.reference, entry.period_start) for contract, entry in everything[:3]]
+    assert expected == [
+        ("K-WQ-M", date(2025, 1, 1)),
+        ("K-WQ-M", date(2025, 2, 1)),
+        ("K-WQ-M", date(2025, 3, 1)),
+    ]
+    assert [
+        (item.contract.reference, item.entry.period_start) for item in queue.overdue
+    ] == expected
+    assert [item.entry.due_date for item in queue.overdue] == [
+        entry.due_date for _contract, entry in everything[:3]
+    ]
