@@ -305,7 +305,7 @@ REST_FRAMEWORK = {
     # Tokens for integrations (hashed at rest, expiring, revocable); sessions for the web UI.
     # No Basic auth: a password must never travel with every request.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from contracts.models import Contract, TargetGroup
+from core.api.serializers import FastRepresentationMixin
 from internships.models import (
     REPORT_WORKFLOW_FIELDS,
     PlacementReport,
@@ -89,7 +90,7 @@ class RowListSerializer(serializers.ListSerializer):
         return value
 
 
-class RowSerializer(serializers.ModelSerializer):
+class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """One row. Give ``participant_ref`` (your code) or ``personnummer`` (never stored: it is
     replaced by a pseudonym before anything is saved)."""
 
@@ -155,7 +156,7 @@ class RowSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A placement report with its rows (the complete list, replaced as a whole on write)."""
 
     contract = ContractField(queryset=Contract.objects.all())
