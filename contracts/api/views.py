@@ -279,7 +279,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering_fields = ["created_at", "kind", "state"]
 
     def get_queryset(self):
-        return selectors.alert_list(user=self.request.user)
+        alerts = selectors.alert_list(user=self.request.user)
+        if self.action == "list":
+            alerts = alerts.select_related(None)  # the serializer reads only ids
+        return alerts
 
     @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
