@@ -31,15 +31,18 @@ def report_list(*, user) -> QuerySet[PlacementReport]:
     return (
         of_visible_contracts(PlacementReport.objects.all(), user=user)
         .select_related("contract")
-        .prefetch_related(
-            Prefetch(
-                "rows",
-                queryset=PlacementRow.objects.select_related("target_group").order_by(
-                    "participant_ref", "start_date", "id"
-                ),
-            )
-        )
+        .prefetch_related(report_rows_prefetch())
         .order_by("contract__reference", "period_start", "id")
+    )
+
+
+def report_rows_prefetch() -> Prefetch:
+    """A report's rows as the API and the portal show them, with their target groups."""
+    return Prefetch(
+        "rows",
+        queryset=PlacementRow.objects.select_related("target_group").order_by(
+            "participant_ref", "start_date", "id"
+        ),
     )
 
 

@@ -191,7 +191,8 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
     validated one by one and together (``row_errors``) by the caller's serializer.
     """
     with transaction.atomic():
-        if report.pk:
+        existed = report.pk is not None
+        if existed:
             current = _locked(report)
             if current.status not in EDITABLE_STATUSES:
                 raise TransitionError(
@@ -209,7 +210,8 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                 {"period_start": _("This contract already has a report for this period.")}
             ) from None
         if rows is not None:
-            for old in report.rows.all():
+            # A new report has no rows yet: no query for them.
+            for old in report.rows.all() if existed else ():
                 audit.by(old, user).delete()
             audit.bulk_create(
                 PlacementRow, (PlacementRow(report=report, **row) for row in rows), user=user

@@ -189,8 +189,11 @@ class ReportSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         if user is not None and "contract" in self.fields:
             from contracts.selectors import contract_list
 
-            # Only the caller's own contracts: anything else is "does not exist".
-            self.fields["contract"].queryset = contract_list(user=user)
+            # Only the caller's own contracts: anything else is "does not exist". The contract's
+            # own fields are all the rules need: no joins, no managers.
+            self.fields["contract"].queryset = (
+                contract_list(user=user).select_related(None).prefetch_related(None)
+            )
 
     def _period(self, name: str, data) -> date | None:
         """``period_start`` or ``period_end`` as sent (or as stored, for a partial update); None
