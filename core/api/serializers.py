@@ -156,16 +156,17 @@ def attach_related_pks(instances: Sequence[models.Model], name: str) -> None:
         instance.__dict__.setdefault(PKS_ATTRIBUTE, {})[name] = found[instance.pk]
 
 
+# ``to_representation`` that gives exactly DRF's output for a model serializer, faster.
+#
+# DRF looks every field of every row up through its generic machinery (``get_attribute``
+# over ``source_attrs``, a callable check, a ``PKOnlyObject`` per foreign key, a related
+# manager per many-to-many). For plain model fields, foreign keys and many-to-many ids this
+# reads the attribute directly and calls the same field's ``to_representation``; any other
+# field goes DRF's way. The plan is made once per serializer (once per list, for a page).
+#
+# (A comment, not a docstring: drf-spectacular would show a docstring as every
+# serializer's description in the schema.)
 class FastRepresentationMixin:
-    """``to_representation`` that gives exactly DRF's output for a model serializer, faster.
-
-    DRF looks every field of every row up through its generic machinery (``get_attribute``
-    over ``source_attrs``, a callable check, a ``PKOnlyObject`` per foreign key, a related
-    manager per many-to-many). For plain model fields, foreign keys and many-to-many ids this
-    reads the attribute directly and calls the same field's ``to_representation``; any other
-    field goes DRF's way. The plan is made once per serializer (once per list, for a page).
-    """
-
     def _representation_plan(self) -> list[tuple[str, Any, Callable | None]]:
         plan = self.__dict__.get("_fast_plan")
         if plan is None:
