@@ -413,7 +413,12 @@ class Alert(models.Model):
                 condition=Q(state__in=AlertState.values), name="alert_state_valid"
             ),
         ]
-        indexes = [models.Index(fields=["state", "kind"], name="alert_state_kind")]
+        indexes = [
+            models.Index(fields=["state", "kind"], name="alert_state_kind"),
+            # The API's and the dashboard's lists, newest first, a page at a time: without it every
+            # page sorts all alerts (37,000 after the first run over 10,000 contracts).
+            models.Index(fields=["-created_at", "-id"], name="alert_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.contract.reference}"

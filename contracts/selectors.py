@@ -318,10 +318,21 @@ def contract_list(*, user) -> QuerySet[Contract]:
     return contracts.filter(contractor_id=contractor_id) if contractor_id else contracts.none()
 
 
+def of_visible_contracts(queryset: QuerySet, *, user) -> QuerySet:
+    """``queryset`` (of a model with a ``contract``) limited to the contracts ``user`` may see.
+
+    Staff see every contract, so they get no filter at all: "contract in (every contract)" is
+    the same rows, but PostgreSQL still joins it, and a list's COUNT(*) took tens of ms more.
+    """
+    if sees_everything(user):
+        return queryset
+    return queryset.filter(contract__in=contract_list(user=user).values("id"))
+
+
 def clause_list(*, user) -> QuerySet[SocialClause]:
     """Clauses of the contracts ``user`` may see, with their groups and milestones."""
     return (
-        SocialClause.objects.filter(contract__in=contract_list(user=user).values("id"))
+        of_visible_contracts(SocialClause.objects.all(), user=user)
         .select_related("contract")
         .prefetch_related(
             "target_groups",

@@ -19,7 +19,7 @@ from contracts.compliance import (
     row_verdicts,
 )
 from contracts.models import Contract
-from contracts.selectors import contract_list
+from contracts.selectors import contract_list, of_visible_contracts
 
 from .choices import ReportStatus
 from .counting import REPORTED, statuses_on_approval
@@ -29,17 +29,20 @@ from .models import PlacementReport, PlacementRow
 def report_list(*, user) -> QuerySet[PlacementReport]:
     """Reports of the contracts ``user`` may see, with their rows."""
     return (
-        PlacementReport.objects.filter(contract__in=contract_list(user=user).values("id"))
+        of_visible_contracts(PlacementReport.objects.all(), user=user)
         .select_related("contract")
-        .prefetch_related(
-            Prefetch(
-                "rows",
-                queryset=PlacementRow.objects.select_related("target_group").order_by(
-                    "participant_ref", "start_date", "id"
-                ),
-            )
-        )
+        .prefetch_related(report_rows_prefetch())
         .order_by("contract__reference", "period_start", "id")
+    )
+
+
+def report_rows_prefetch() -> Prefetch:
+    """A report's rows as the API and the portal show them, with their target groups."""
+    return Prefetch(
+        "rows",
+        queryset=PlacementRow.objects.select_related("target_group").order_by(
+            "participant_ref", "start_date", "id"
+        ),
     )
 
 

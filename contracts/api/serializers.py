@@ -6,14 +6,14 @@ from rest_framework import serializers
 from contracts.choices import ClauseStatus, Forecast, Metric
 from contracts.exports import SEPARATORS
 from contracts.models import Alert, ClauseMilestone, Contract, SocialClause, TargetGroup
-from core.api.serializers import CleanModelSerializer
+from core.api.serializers import CleanModelSerializer, FastRepresentationMixin
 from internships.choices import ReportStatus
 
 #: The largest id a database column can hold (64-bit); a bigger number is a 400, not a 500.
 MAX_ID = 2**63 - 1
 
 
-class TargetGroupSerializer(serializers.ModelSerializer):
+class TargetGroupSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -21,7 +21,7 @@ class TargetGroupSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_sv", "name_en"]
 
 
-class ContractSerializer(CleanModelSerializer):
+class ContractSerializer(FastRepresentationMixin, CleanModelSerializer):
     class Meta:
         model = Contract
         fields = [
@@ -41,13 +41,13 @@ class ContractSerializer(CleanModelSerializer):
         ]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = ClauseMilestone
         fields = ["date", "cumulative_target"]
 
 
-class ClauseSerializer(serializers.ModelSerializer):
+class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A clause; ``milestones`` is the complete list, replaced as a whole on write."""
 
     target_groups = serializers.SlugRelatedField(
@@ -204,7 +204,7 @@ class RowExportQuerySerializer(SeparatorSerializer):
         return attrs
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [

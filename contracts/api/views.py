@@ -18,6 +18,7 @@ from contracts import annual_output, exports, ocds, selectors, services
 from contracts.annual import annual_report
 from core import audit
 from core.api.permissions import OfficerWritesOthersRead, StaffOnly
+from core.api.serializers import attach_related_pks
 
 from .serializers import (
     AlertCloseSerializer,
@@ -65,7 +66,18 @@ class ContractViewSet(viewsets.ModelViewSet):
     ordering_fields = ["reference", "start_date", "end_date", "value_sek", "title"]
 
     def get_queryset(self):
-        return selectors.contract_list(user=self.request.user)
+        contracts = selectors.contract_list(user=self.request.user)
+        if self.action == "list":
+            # The serializer reads only ids: no joins, and the page's managers in one query
+            # (``paginate_queryset``) rather than a prefetch that builds a manager per contract.
+            contracts = contracts.select_related(None).prefetch_related(None)
+        return contracts
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_related_pks(page, "managers")
+        return page
 
     @extend_schema(parameters=[AS_OF], responses=ScheduleEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -267,7 +279,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering_fields = ["created_at", "kind", "state"]
 
     def get_queryset(self):
-        return selectors.alert_list(user=self.request.user)
+        alerts = selectors.alert_list(user=self.request.user)
+        if self.action == "list":
+            alerts = alerts.select_related(None)  # the serializer reads only ids
+        return alerts
 
     @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])

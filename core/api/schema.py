@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from rest_framework import serializers
 
 _ERROR = {
@@ -171,3 +172,9 @@ def add_links(result: dict, generator, request, public) -> dict:
                 for name, operation in _REPORT_LINKS.items()
             }
     return result
+
+
+class TokenScheme(KnoxTokenScheme):
+    """Our token authentication (a subclass of knox's) in the schema, exactly as knox's."""
+
+    target_class = "core.api.authentication.TokenAuthentication"

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.mfa import needs_mfa
 from core.roles import contractor_id_of, roles_of
 
+from .authentication import expired_tokens_delete
 from .throttling import LoginRateThrottle
 
 
@@ -83,7 +84,11 @@ class TokenView(APIView):
                 {"detail": _("Too many failed logins. Try again later.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
-        instance, token = AuthToken.objects.create(serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        # Requests check only their own token's expiry (core.api.authentication): the user's
+        # other expired tokens are swept here.
+        expired_tokens_delete(user)
+        instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_200_OK)
 
 

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from contracts.models import Contract, TargetGroup
+from core.api.serializers import FastRepresentationMixin
 from internships.models import (
     REPORT_WORKFLOW_FIELDS,
     PlacementReport,
@@ -89,7 +90,7 @@ class RowListSerializer(serializers.ListSerializer):
         return value
 
 
-class RowSerializer(serializers.ModelSerializer):
+class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """One row. Give ``participant_ref`` (your code) or ``personnummer`` (never stored: it is
     replaced by a pseudonym before anything is saved)."""
 
@@ -155,7 +156,7 @@ class RowSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A placement report with its rows (the complete list, replaced as a whole on write)."""
 
     contract = ContractField(queryset=Contract.objects.all())
@@ -188,8 +189,11 @@ class ReportSerializer(serializers.ModelSerializer):
         if user is not None and "contract" in self.fields:
             from contracts.selectors import contract_list
 
-            # Only the caller's own contracts: anything else is "does not exist".
-            self.fields["contract"].queryset = contract_list(user=user)
+            # Only the caller's own contracts: anything else is "does not exist". The contract's
+            # own fields are all the rules need: no joins, no managers.
+            self.fields["contract"].queryset = (
+                contract_list(user=user).select_related(None).prefetch_related(None)
+            )
 
     def _period(self, name: str, data) -> date | None:
         """``period_start`` or ``period_end`` as sent (or as stored, for a partial update); None

@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -74,7 +75,10 @@ class ReportViewSet(viewsets.ModelViewSet):
         rows = data.pop("rows", None)
         for name, value in data.items():
             setattr(report, name, value)
-        serializer.instance = services.report_save(report=report, rows=rows, user=self.request.user)
+        report = services.report_save(report=report, rows=rows, user=self.request.user)
+        # The answer shows the rows with their target groups: one query, not one per row.
+        prefetch_related_objects([report], selectors.report_rows_prefetch())
+        serializer.instance = report
 
     def perform_create(self, serializer):
         self._save(serializer, services.PlacementReport())
