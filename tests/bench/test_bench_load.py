@@ -23,9 +23,7 @@ def test_bench_load_runs_the_topology_and_prints_the_table(postgres):
     import psycopg
 
     database = f"{connection.settings_dict['NAME']}_benchload"
-    env = {
-        key: value for key, value in os.environ.items() if key not in {"PYTEST_XDIST_WORKER"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in {"PYTEST_XDIST_WORKER"}}
     server = urlsplit(os.environ["DATABASE_URL"])
     env["DATABASE_URL"] = urlunsplit(server._replace(path="/postgres"))
     command = [
