@@ -40,6 +40,7 @@ Logging in is done the real way: the login form with its CSRF token (session coo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -103,6 +104,13 @@ class Client:
         other.cookies = dict(self.cookies)
         other.token = self.token
         return other
+
+    def abort(self) -> None:
+        """From another thread: end a request in flight, as a user who leaves the page."""
+        conn = self._conn
+        if conn is not None and conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -243,9 +251,14 @@ def run_load(
     requests: int,
     duration: float,
     stop: threading.Event | None = None,
+    abandon: bool = False,
 ) -> Result:
-    """``clients`` closed-loop threads until ``requests`` are done or ``duration`` is over."""
+    """``clients`` closed-loop threads until ``requests`` are done or ``duration`` is over.
+
+    With ``abandon`` the clients leave at the deadline, their requests in flight unanswered
+    (not counted), as people who give up; otherwise the last answers are waited for."""
     result = Result(name)
+    own: list[Client] = []
     lock = threading.Lock()
     issued = [0]
     deadline = time.monotonic() + duration
@@ -253,6 +266,8 @@ def run_load(
 
     def worker(index: int) -> None:
         client = base.copy()
+        with lock:
+            own.append(client)
         try:
             while not stop.is_set() and time.monotonic() < deadline:
                 with lock:
@@ -266,6 +281,8 @@ def run_load(
                 except (OSError, http.client.HTTPException):
                     status, size, ok = 0, 0, False
                     client.close()
+                    if stop.is_set():
+                        return  # abandoned at the deadline
                 elapsed = time.perf_counter() - started
                 with lock:
                     result.latencies.append(elapsed)
@@ -279,6 +296,12 @@ def run_load(
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
+    if abandon:
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        stop.set()
+        with lock:
+            for client in own:
+                client.abort()
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
@@ -851,6 +874,7 @@ def run_overload(
         clients=args.overload_clients,
         requests=10**9,
         duration=args.overload_duration,
+        abandon=True,
     )
     ended = time.perf_counter()
     stop.set()
@@ -1186,10 +1210,17 @@ def run(args, out: TextIO, err: TextIO) -> int:
         if any(step in steps for step in ("redis-stop", "redis-hang", "worker-kill")):
             facts.update(check_outcomes(outcome))
         facts["load average at end"] = load_average()
+    except Exception as error:
+        # What was measured so far is still worth the table; the failure is said in it.
+        log(f"stopped by {type(error).__name__}: {error}")
+        facts["stopped by"] = f"{type(error).__name__}: {error}"
+        status = 1
+    else:
+        status = 0
     finally:
         topo.close()
     print_table(rows, facts, out)
-    return 0
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
