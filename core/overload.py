@@ -17,6 +17,7 @@ threads are always left for light requests.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -91,22 +92,31 @@ def _reset_limiter(*, setting: str, **kwargs: object) -> None:
 setting_changed.connect(_reset_limiter)
 
 
+@functools.lru_cache(maxsize=8)
+def _busy_page(language: str) -> str:
+    """The rendered "Busy" page, once per language and process: under overload a refusal must
+    cost next to nothing, or refusing becomes the overload."""
+    with translation.override(language):
+        message = gettext("The service is busy. Try again in a few seconds.")
+        return render_to_string("503.html", {"message": message, "LANGUAGE_CODE": language})
+
+
 def overloaded_response(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After: JSON under /api/, a page elsewhere, in the visitor's language."""
     # LocaleMiddleware has not run yet (this answer must stay cheap): pick the language the same
     # way from the cookie and Accept-Language, without a session.
     language = translation.get_language_from_request(request)
-    with translation.override(language):
-        message = gettext("The service is busy. Try again in a few seconds.")
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse({"detail": message}, status=503)
-        else:
-            response = HttpResponse(
-                render_to_string("503.html", {"message": message, "LANGUAGE_CODE": language}),
-                status=503,
-            )
+    if request.path.startswith("/api/"):
+        with translation.override(language):
+            message = gettext("The service is busy. Try again in a few seconds.")
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(_busy_page(language), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # A refusal on purpose, not a server error: Django would log each at ERROR with its request,
+    # a thousand lines a second under overload. The access log still shows every 503.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
