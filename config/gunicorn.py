@@ -9,8 +9,9 @@ Why these values:
   threads serve requests, so a slow page is not killed at ``timeout`` (sync workers were: a 20-s
   dashboard under load killed every worker and the site stayed down). Threads also let a cheap
   request run beside a slow one in the same process; the database waits release the GIL.
-- ``threads`` = heavy requests allowed to run + to wait (core/overload.py) + 2, so two threads
-  per process are always free for ``/healthz/`` and other light paths.
+- ``threads`` = heavy requests allowed to run (per part of the site, 5 parts) + to wait
+  (core/overload.py) + 2 = 20, so two threads per process are always free for ``/healthz/`` and
+  other light paths.
 - ``workers`` = 3 (``WEB_CONCURRENCY``): the CPU-bound part of a page holds the GIL, so processes,
   not threads, give parallelism; on 2 cores a third process covers the time the others wait for
   PostgreSQL. More workers only add memory and database connections.
@@ -35,8 +36,10 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", 3)
+# core/overload.py: five sets of running slots (dashboard, admin, portal, API, the rest), one
+# waiting room, and two threads always free for light paths.
 threads = _int("GUNICORN_THREADS", 0) or (
-    _int("HEAVY_REQUESTS_PER_PROCESS", 2) + _int("HEAVY_REQUEST_QUEUE", 8) + 2
+    5 * _int("HEAVY_REQUESTS_PER_PROCESS", 2) + _int("HEAVY_REQUEST_QUEUE", 8) + 2
 )
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30

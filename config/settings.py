@@ -96,10 +96,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Load shedding (core/overload.py, docs/DEPLOYMENT.md): per web process, at most this many heavy
-# requests run at once and this many more wait up to HEAVY_REQUEST_WAIT seconds; the rest get a
-# quick 503; 0 turns the limit off. config/gunicorn.py gives each worker running + queued + 2
-# threads.
+# Load shedding (core/overload.py, docs/DEPLOYMENT.md): per web process and part of the site, at
+# most this many heavy requests run at once; this many more wait up to HEAVY_REQUEST_WAIT seconds;
+# the rest get a quick 503; 0 turns the limit off. config/gunicorn.py sizes the threads to fit.
 HEAVY_REQUESTS_PER_PROCESS = env.int("HEAVY_REQUESTS_PER_PROCESS", default=2)
 HEAVY_REQUEST_QUEUE = env.int("HEAVY_REQUEST_QUEUE", default=8)
 HEAVY_REQUEST_WAIT = env.float("HEAVY_REQUEST_WAIT", default=5.0)

@@ -4,15 +4,16 @@ gunicorn's gthread workers hand every accepted connection to a pool of threads. 
 (a dashboard over 10,000 contracts) fill every thread, ``/healthz/`` and the API wait behind them,
 the load balancer marks the server dead and the clients retry: the site falls over and stays
 down. This middleware keeps threads free. At most ``HEAVY_REQUESTS_PER_PROCESS`` heavy requests
-run at once in a process; up to ``HEAVY_REQUEST_QUEUE`` more wait at most
+run at once in a process in each part of the site (dashboard, admin, portal, API, the rest: a
+flood of one slow page does not refuse the others); up to ``HEAVY_REQUEST_QUEUE`` more wait at most
 ``HEAVY_REQUEST_WAIT`` seconds for a slot (so a burst of normal clients is queued, not refused);
 anything beyond gets an immediate 503 with ``Retry-After``, in the API's JSON error format under
 ``/api/`` and as a branded, translated page elsewhere. Light paths (``OVERLOAD_LIGHT_PATHS``: the
 health check, static files, the API's constant-work "who am I") bypass the limit altogether.
 
 It sits near the top of the middleware stack: a refused request costs no session, user or
-database query. ``config/gunicorn.py`` sizes the thread pool as running + queued + 2, so two
-threads are always left for light requests.
+database query. ``config/gunicorn.py`` sizes the thread pool as 5 × running + queued + 2, so
+two threads are always left for light requests.
 """
 
 from __future__ import annotations
@@ -33,21 +34,35 @@ from django.utils.translation import gettext
 RETRY_AFTER_SECONDS = 5
 
 
+#: Parts of the site that each get their own running slots (the first segment of the path);
+#: everything else shares one more set. A flood of slow dashboards then refuses dashboards only,
+#: not the admin, the portal or the API. config/gunicorn.py counts on there being five sets.
+GROUPS = ("dashboard", "admin", "portal", "api")
+
+
+def group_of(path: str) -> str:
+    """The set of slots a path takes ("" for the rest of the site)."""
+    first = path.split("/", 2)[1] if path.count("/") >= 2 else ""
+    return first if first in GROUPS else ""
+
+
 class HeavyRequestLimiter:
-    """A counting semaphore with a bounded, time-limited waiting room (one per process)."""
+    """Counting semaphores, one per group, with one bounded, time-limited waiting room for all
+    of them (one limiter per process)."""
 
     def __init__(self, *, limit: int, queue: int, wait: float) -> None:
         self.limit = limit
         self.queue = queue
         self.wait = wait
-        self._slots = threading.BoundedSemaphore(limit)
-        # Guards the count of waiters; the semaphore itself needs no lock.
+        self._slots = {group: threading.BoundedSemaphore(limit) for group in (*GROUPS, "")}
+        # Guards the count of waiters; the semaphores themselves need no lock.
         self._lock = threading.Lock()
         self._waiting = 0
 
-    def acquire(self) -> bool:
-        """Take a slot: at once if one is free, else wait in the queue if there is room."""
-        if self._slots.acquire(blocking=False):
+    def acquire(self, group: str = "") -> bool:
+        """Take a slot of ``group``: at once if one is free, else wait if there is room."""
+        slots = self._slots[group]
+        if slots.acquire(blocking=False):
             return True
         if self.wait <= 0:
             return False
@@ -56,13 +71,13 @@ class HeavyRequestLimiter:
                 return False
             self._waiting += 1
         try:
-            return self._slots.acquire(timeout=self.wait)
+            return slots.acquire(timeout=self.wait)
         finally:
             with self._lock:
                 self._waiting -= 1
 
-    def release(self) -> None:
-        self._slots.release()
+    def release(self, group: str = "") -> None:
+        self._slots[group].release()
 
 
 _limiter: HeavyRequestLimiter | None = None
@@ -133,9 +148,10 @@ class LoadSheddingMiddleware:
         if not settings.HEAVY_REQUESTS_PER_PROCESS or self.light.match(request.path_info):
             return self.get_response(request)
         limiter = heavy_limiter()
-        if not limiter.acquire():
+        group = group_of(request.path_info)
+        if not limiter.acquire(group):
             return overloaded_response(request)
         try:
             return self.get_response(request)
         finally:
-            limiter.release()
+            limiter.release(group)

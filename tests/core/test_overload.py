@@ -21,9 +21,11 @@ def limit_one(settings):
     settings.HEAVY_REQUEST_QUEUE = 0
     settings.HEAVY_REQUEST_WAIT = 0
     limiter = heavy_limiter()
-    assert limiter.acquire()
+    assert limiter.acquire("dashboard")
+    assert limiter.acquire("api")
     yield limiter
-    limiter.release()
+    limiter.release("dashboard")
+    limiter.release("api")
 
 
 @pytest.mark.django_db
@@ -72,11 +74,19 @@ def test_light_paths_pass_while_the_limit_is_reached(client, manager, limit_one)
 def test_heavy_request_passes_again_once_the_slot_is_free(client, manager, limit_one):
     client.force_login(manager)
     assert client.get("/api/v1/districts/").status_code == 503
-    limit_one.release()
+    limit_one.release("api")
     try:
         assert client.get("/api/v1/districts/").status_code == 200
     finally:
-        assert limit_one.acquire()
+        assert limit_one.acquire("api")
+
+
+@pytest.mark.django_db
+def test_slow_dashboards_do_not_refuse_the_rest_of_the_site(admin_client, limit_one):
+    """The dashboard's and the API's slots are taken; the admin and the portal have their own."""
+    assert admin_client.get("/dashboard/").status_code == 503
+    assert admin_client.get("/admin/contracts/contract/").status_code == 200
+    assert admin_client.get("/portal/").status_code != 503
 
 
 @pytest.mark.django_db
@@ -85,10 +95,10 @@ def test_a_waiting_request_gets_the_slot_when_it_frees(client, manager, settings
     settings.HEAVY_REQUEST_QUEUE = 1
     settings.HEAVY_REQUEST_WAIT = 10
     limiter = heavy_limiter()
-    assert limiter.acquire()
+    assert limiter.acquire("api")
     client.force_login(manager)
     # The slot frees while the request waits for it.
-    timer = threading.Timer(0.3, limiter.release)
+    timer = threading.Timer(0.3, limiter.release, args=["api"])
     timer.start()
     response = client.get("/api/v1/districts/")
     timer.join()
