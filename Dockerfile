@@ -17,4 +17,5 @@ RUN pip install -c requirements/constraints.txt . \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Worker class, threads, timeouts: config/gunicorn.py (docs/DEPLOYMENT.md).
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

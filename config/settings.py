@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early: refusing a request beyond the heavy-request limit costs nothing (core/overload.py).
+    "core.overload.LoadSheddingMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +100,15 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a lockout into its answer.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Load shedding (core/overload.py, docs/DEPLOYMENT.md): per web process and part of the site, at
+# most this many heavy requests run at once; this many more wait up to HEAVY_REQUEST_WAIT seconds;
+# the rest get a quick 503; 0 turns the limit off. config/gunicorn.py sizes the threads to fit.
+HEAVY_REQUESTS_PER_PROCESS = env.int("HEAVY_REQUESTS_PER_PROCESS", default=2)
+HEAVY_REQUEST_QUEUE = env.int("HEAVY_REQUEST_QUEUE", default=8)
+HEAVY_REQUEST_WAIT = env.float("HEAVY_REQUEST_WAIT", default=5.0)
+# Constant-work paths that never wait for the limit: the health check, static files, "who am I".
+OVERLOAD_LIGHT_PATHS = [r"^/healthz/$", r"^/static/", r"^/api/v1/auth/me/$"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
