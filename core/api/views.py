@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from core.mfa import needs_mfa
 from core.roles import contractor_id_of, roles_of
 
-from .authentication import expired_tokens_delete
+from .authentication import TokenAuthentication, expired_tokens_delete
 from .throttling import LoginRateThrottle
 
 
@@ -96,10 +96,14 @@ class TokenView(APIView):
 class LogoutView(KnoxLogoutView):
     """Revoke the token used for this request."""
 
+    authentication_classes = (TokenAuthentication,)
+
 
 @extend_schema(request=None, responses={204: None})
 class LogoutAllView(KnoxLogoutAllView):
     """Revoke every token of the user."""
+
+    authentication_classes = (TokenAuthentication,)
 
 
 class MeView(APIView):
