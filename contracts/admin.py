@@ -25,6 +25,7 @@ from .models import (
     BenchmarkBand,
     ClauseMilestone,
     ClauseSnapshot,
+    ComplianceRun,
     Contract,
     SocialClause,
     TargetGroup,
@@ -354,6 +355,35 @@ class ClauseSnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ComplianceRun)
+class ComplianceRunAdmin(admin.ModelAdmin):
+    """The day's compliance runs (docs/RULES.md §4.1), for operations: read-only; a run that
+    ran out of attempts is started again with ``manage.py evaluate_compliance``."""
+
+    list_display = [
+        "as_of",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "contracts_done",
+        "clauses",
+        "alerts_opened",
+        "alerts_resolved",
+    ]
+    list_filter = ["finished_at"]
+    date_hierarchy = "as_of"
+    ordering = ["-as_of"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -129,7 +129,7 @@ def test_limiter_queues_up_to_its_waiting_room_and_refuses_the_rest():
         assert [future.result() for future in waiting] == [True, True, True]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ten_concurrent_normal_clients_are_never_refused(settings):
     """The defaults (2 running, 8 waiting, 5 s) queue ten simultaneous page loads of a process."""
 

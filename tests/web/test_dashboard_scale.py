@@ -176,7 +176,7 @@ def test_the_clause_picker_is_a_search_that_links_to_the_clause_chart(portfolio)
     assert len(wide.context["search_results"]) == 20 and wide.context["search_more"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rejected_report_changes_the_cached_figures(client, manager, officer):
     from internships.demo import seed_demo
 
@@ -211,7 +211,7 @@ def test_a_rejected_report_changes_the_cached_figures(client, manager, officer):
     assert reported_after() < reported_before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_compliance_run_moves_the_generation_on(small):
     start = caching.generation()
     compliance_run(as_of=date(2025, 6, 30))
