@@ -69,6 +69,7 @@ PYTHON = sys.executable
 PASSWORD = "bench-load-1234"  # noqa: S105 - a throwaway benchmark database's users
 MANAGER, OFFICER, CONTRACTOR = "bench-manager", "bench-officer", "bench-contractor"
 LIGHT_API = "/api/v1/auth/me/"
+BASELINE_GET = "/bench-baseline/contracts/?page_size=100"
 STEPS = ("pages", "api", "overload", "redis-stop", "redis-hang", "worker-kill")
 
 
@@ -1201,11 +1202,11 @@ def run(args, out: TextIO, err: TextIO) -> int:
         kw = {"clients": args.clients, "requests": args.requests, "duration": args.duration}
         baseline = None
         if "pages" in steps or "api" in steps:
-            log("baseline: /bench-baseline/contracts/?page_size=100")
+            log(f"baseline: {BASELINE_GET}")
             baseline = run_load(
                 "baseline .values() GET",
                 sessions["anon"],
-                get_action("/bench-baseline/contracts/?page_size=100"),
+                get_action(BASELINE_GET),
                 **kw,
             )
             baseline.ratio = 1.0
@@ -1220,6 +1221,15 @@ def run(args, out: TextIO, err: TextIO) -> int:
             result = run_load(name, sessions[who], get_action(path), **kw)
             result.ratio = result.rps / baseline.rps if baseline and baseline.rps else None
             rows.append(result)
+        if "api" in steps and args.api_read_clients:
+            # Issue 13: every API read keeps its p99 under 1 s at 50 clients.
+            wide = {**kw, "clients": args.api_read_clients}
+            for name, who, path in [("baseline .values() GET", "anon", BASELINE_GET)] + [
+                target for target in api_list(fx) if "light" not in target[0]
+            ]:
+                label = f"{name} @{args.api_read_clients}"
+                log(f"{label}: {path}")
+                rows.append(run_load(label, sessions[who], get_action(path), **wide))
         if "api" in steps:
             log("baseline POST and API POST reports/ (5 rows)")
             deleter = sessions["api-contractor"].copy()
@@ -1277,6 +1287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--requests", type=int, default=200, help="at most, per endpoint")
     parser.add_argument("--duration", type=float, default=10.0, help="at most, per endpoint (s)")
+    parser.add_argument(
+        "--api-read-clients", type=int, default=50, help="API reads again at this many clients"
+    )
     parser.add_argument("--overload-clients", type=int, default=50)
     parser.add_argument("--overload-duration", type=float, default=60.0)
     parser.add_argument("--recovery-timeout", type=float, default=400.0)
