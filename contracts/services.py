@@ -499,16 +499,33 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
 def _digest_links(recipient, alerts: list[Alert]) -> tuple[list[tuple[Alert, str]], str]:
     """Each alert with the address where ``recipient`` acts on it, and the full list's address.
 
-    Staff act in the admin (acknowledge, close; its list of open alerts); a contractor's user
-    writes the report on the portal's contract page (its home page lists every contract).
+    Staff act in the admin (acknowledge, close; its list of open alerts); a manager without
+    admin access on the dashboard (a clause's history, the overdue reports, the open alerts); a
+    contractor's user writes the report on the portal's contract page (its home page lists every
+    contract).
     """
     site_url = settings.SITE_URL.rstrip("/")
-    if sees_everything(recipient):
+    if sees_everything(recipient) and recipient.is_staff:
         items = [
             (alert, site_url + reverse("admin:contracts_alert_change", args=[alert.id]))
             for alert in alerts
         ]
         full_list = reverse("admin:contracts_alert_changelist") + "?state__exact=open"
+    elif sees_everything(recipient):
+        dashboard = reverse("dashboard:index")
+        items = [
+            (
+                alert,
+                site_url
+                + (
+                    f"{dashboard}?clause={alert.clause_id}#history"
+                    if alert.clause_id
+                    else reverse("dashboard:overdue")
+                ),
+            )
+            for alert in alerts
+        ]
+        full_list = f"{dashboard}#alerts"
     else:
         items = [
             (alert, site_url + reverse("portal:contract", args=[alert.contract_id]))

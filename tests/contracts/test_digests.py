@@ -109,6 +109,9 @@ def test_hundreds_of_alerts_make_one_short_digest_with_counts_and_the_worst_firs
     counts = _counts_in_db(manager)
     total = sum(counts.values())
     assert total > 200 and counts[AlertKind.REPORT_OVERDUE] > 200
+    # A manager with admin access (staff), as every officer: the links go to the admin.
+    manager.is_staff = True
+    manager.save()
 
     assert alert_digests_send() == 3
 
@@ -146,9 +149,7 @@ def test_hundreds_of_alerts_make_one_short_digest_with_counts_and_the_worst_firs
     assert re.findall(r'href="(http[^"]+/change/)"', html) == expected
     assert "<caption" in html and f"{total - DIGEST_ITEMS} more alerts" in html
 
-    # The links open where the manager (staff, as every officer and manager) acts.
-    manager.is_staff = True
-    manager.save()
+    # The links open where the manager acts.
     client.force_login(manager)
     for url in [expected[0], expected[-1], f"{SITE}/admin/contracts/alert/?state__exact=open"]:
         response = client.get(url.removeprefix(SITE))
@@ -205,6 +206,8 @@ def test_a_small_digest_lists_every_alert(officer):
     SocialClauseFactory(contract=contract, metric=Metric.HOURS, target=Decimal(1000))
     compliance_run(as_of=date(2024, 4, 11))  # the first quarter overdue, the clause behind
     Profile.objects.create(user=officer, language="en")
+    officer.is_staff = True  # officers work in the admin
+    officer.save()
 
     alert_digests_send()
 
@@ -249,3 +252,21 @@ def test_a_resolved_alert_is_neither_counted_nor_listed(portfolio, manager):
     assert "- Clause breached: 2\n" in message.body
     assert _admin_url(closed) not in message.body
     assert closed.notifications.filter(sent_at__isnull=True).count() == 2
+
+
+def test_a_manager_without_admin_access_is_sent_to_the_dashboard(portfolio, manager, client):
+    assert not manager.is_staff
+
+    alert_digests_send()
+
+    (message,) = [m for m in mail.outbox if m.to == [manager.email]]
+    links = re.findall(r"http\S+", message.body)
+    assert f"{SITE}/dashboard/#alerts" in links
+    breached = Alert.objects.filter(kind=AlertKind.CLAUSE_BREACHED).order_by("id").first()
+    assert f"{SITE}/dashboard/?clause={breached.clause_id}#history" in links
+    assert f"{SITE}/dashboard/overdue/" in links
+    assert not [link for link in links if "/admin/" in link]
+    client.force_login(manager)
+    for link in {*links} - {f"{SITE}/"}:
+        response = client.get(link.removeprefix(SITE).split("#")[0])
+        assert response.status_code == 200, link
