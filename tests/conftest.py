@@ -125,3 +125,20 @@ def _fresh_dashboard_cache():
     from contracts import caching
 
     caching._bump()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own (tests/redis_server.py), killed after the test."""
+    import shutil
+
+    from tests.redis_server import OwnRedis
+
+    if shutil.which("redis-server") is None:
+        _unavailable("redis-server is not installed")
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -8,9 +8,7 @@ from __future__ import annotations
 import contextlib
 import email
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +18,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-import redis as redis_client
 from celery import Celery
 from django.conf import settings
 from django.db.models import Count
@@ -38,43 +35,11 @@ from contracts.models import (
 )
 from contracts.selectors import active_contracts
 from contracts.services import RUN_MAX_ATTEMPTS, compliance_run
-from tests.conftest import _unavailable
 from tests.factories import ContractFactory, SocialClauseFactory, UserFactory
 
 CONTRACTS = 300
 BATCH = 10  # contracts per committed batch: 30 batches, so the kill lands in the middle
 LEASE = 3  # seconds without a heartbeat before a run is taken over
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def own_redis():
-    """A Redis server of this test's own: the killed worker's unacknowledged message stays in it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        _unavailable("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        for _ in range(50):
-            try:
-                redis_client.Redis.from_url(url).ping()
-                break
-            except redis_client.ConnectionError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.kill()
-        server.wait()
 
 
 class Workers:
@@ -151,14 +116,14 @@ def test_a_run_whose_worker_is_killed_whole_is_finished_once_by_a_restarted_work
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
-        "REDIS_URL": own_redis,
+        "REDIS_URL": own_redis.url,
         "EMAIL_URL": f"filemail:///{mails}",  # environ drops one slash
         "VAR_DIR": str(tmp_path / "var"),
         "HTTPS": "0",
         "COMPLIANCE_RUN_BATCH": str(BATCH),
         "COMPLIANCE_RUN_LEASE_SECONDS": str(LEASE),
     }
-    beat = Celery(broker=own_redis, set_as_current=False)  # sends tasks by name, as beat does
+    beat = Celery(broker=own_redis.url, set_as_current=False)  # sends tasks by name, as beat does
     workers = Workers(env, tmp_path)
     try:
         first = workers.start()

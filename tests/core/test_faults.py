@@ -5,8 +5,6 @@ test starts and stops, the real PostgreSQL, real worker and beat processes."""
 from __future__ import annotations
 
 import email
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,42 +23,12 @@ from contracts import tasks
 from contracts.choices import Metric
 from contracts.models import ClauseSnapshot, Contract
 from internships.models import PlacementReport
-from tests.conftest import _unavailable
 from tests.factories import (
     ContractFactory,
     ContractorUserFactory,
     SocialClauseFactory,
     UserFactory,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def doomed_redis():
-    """A real Redis server of this test's own, so that it can be stopped."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        _unavailable("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        try:
-            redis_client.Redis.from_url(url).ping()
-            break
-        except redis_client.ConnectionError:
-            time.sleep(0.1)
-    yield url, server
-    server.kill()
-    server.wait()
 
 
 def _point_celery_at(url: str) -> None:
@@ -72,11 +40,11 @@ def _point_celery_at(url: str) -> None:
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_redis_stopped_a_report_is_accepted_quickly_and_evaluated_by_the_next_run(
-    redis_url, doomed_redis, settings
+    redis_url, own_redis, settings
 ):
     # ``redis_url``: runs with the production broker settings (REDIS_URL set), which this test
     # then points at a Redis server of its own.
-    url, server = doomed_redis
+    url = own_redis.url
     contract = ContractFactory(start_date=date(2024, 1, 1), end_date=date(2025, 12, 31))
     clause = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(5))
     user = ContractorUserFactory(username="redis-ner", contractor=contract.contractor)
@@ -90,8 +58,7 @@ def test_with_redis_stopped_a_report_is_accepted_quickly_and_evaluated_by_the_ne
         api = APIClient()
         api.force_authenticate(user)
         assert api.post("/api/v1/alerts/", {}).status_code in (403, 405)  # Redis answers now
-        server.terminate()
-        server.wait(timeout=10)
+        own_redis.stop()
         with pytest.raises(redis_client.ConnectionError):
             redis_client.Redis.from_url(url, socket_connect_timeout=1).ping()
 

@@ -8,22 +8,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import redis as redis_client
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -34,75 +29,11 @@ from contracts.models import ClauseSnapshot, Contract
 from core import redis_faults
 from core.redis_faults import redis_known_down, redis_recovered
 from internships.models import PlacementReport
-from tests.conftest import _unavailable
 from tests.factories import ContractFactory, ContractorUserFactory, SocialClauseFactory, UserFactory
+from tests.redis_server import free_port
 
 ROOT = Path(settings.BASE_DIR)
 BOUND = 1.0  # issue 13: each write answers in under a second, whatever Redis does
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class OwnRedis:
-    """A redis-server of this test's own: never the shared one."""
-
-    port: int = field(default_factory=_free_port)
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *(shutil.which("redis-server") or "redis-server", "--port", str(self.port)),
-                *("--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis_client.Redis.from_url(self.url, socket_timeout=1).ping()
-                return
-            except redis_client.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def hang(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def own_redis():
-    if shutil.which("redis-server") is None:
-        _unavailable("redis-server is not installed")
-    server = OwnRedis()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def _environment(redis_url: str, var_dir: Path) -> dict[str, str]:
@@ -142,7 +73,7 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def web(own_redis, tmp_path):
     """gunicorn serving the site, with REDIS_URL pointing at the test's own Redis."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [
