@@ -13,6 +13,25 @@ class Metric(models.TextChoices):
     PLACEMENTS = "placements", _("placements")
     PLACEMENT_WEEKS = "placement_weeks", _("placement weeks")
     HOURS = "hours", _("hours")
+    #: Heltidsmånader (Upphandlingsmyndigheten's criterion 11554 alt. a): pro-rated hours
+    #: × 12 / (52 × the clause's full-time hours per week).
+    FTE_MONTHS = "fte_months", _("full-time months")
+
+
+class ClauseKind(models.TextChoices):
+    """A numeric clause has a target and a status ladder; a dialogue clause ("the contractor
+    shall in dialogue with the buyer offer placements") is followed without either."""
+
+    NUMERIC = "numeric", _("numeric")
+    DIALOGUE = "dialogue", _("dialogue")
+
+
+class FirstStart(models.TextChoices):
+    """Whether a clause's first job started or was offered in time (first_start_within_days)."""
+
+    MET = "met", pgettext_lazy("first start", "met")
+    PENDING = "pending", pgettext_lazy("first start", "pending")
+    MISSED = "missed", pgettext_lazy("first start", "missed")
 
 
 class ReportingFrequency(models.TextChoices):
@@ -36,6 +55,8 @@ class ClauseStatus(models.TextChoices):
     ON_TRACK = "on_track", _("on track")
     AT_RISK = "at_risk", _("at risk")
     BEHIND = "behind", _("behind")
+    #: A dialogue clause: followed, no target, no ladder.
+    DIALOGUE = "dialogue", pgettext_lazy("clause status", "dialogue")
 
 
 class Forecast(models.TextChoices):
@@ -62,6 +83,9 @@ class AlertKind(models.TextChoices):
     CLAUSE_BEHIND = "clause_behind", _("clause behind")
     CLAUSE_BREACHED = "clause_breached", _("clause breached")
     CLAUSE_FORECAST_SHORT = "clause_forecast_short", _("clause forecast short of target")
+    CLAUSE_FIRST_START_MISSED = "clause_first_start_missed", _("first start missed")
+    #: Rows of a contract waiting more than 14 days for the matcher's confirmation.
+    ROWS_UNCONFIRMED = "rows_unconfirmed", _("rows unconfirmed")
 
 
 class AlertState(models.TextChoices):

@@ -17,7 +17,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import AlertKind, AlertState, ClauseStatus, ContractStatus, Metric, ReportingFrequency
+from .choices import (
+    AlertKind,
+    AlertState,
+    ClauseKind,
+    ClauseStatus,
+    ContractStatus,
+    FirstStart,
+    Metric,
+    ReportingFrequency,
+)
 from .schedule import Period, reporting_periods
 
 #: The longest grace a contract gives for a report (docs/RULES.md §5.2).
@@ -101,6 +110,15 @@ class Contract(models.Model):
         verbose_name=_("managers"),
         help_text=_("Users who get this contract's alerts. Empty: everyone in the managers group."),
     )
+    matcher = models.ForeignKey(
+        "procurement.LabourMarketUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("matching organisation"),
+        help_text=_("The labour-market unit that finds candidates and confirms rows."),
+    )
     # Set in the same transaction as a report transition; cleared once the contract has been
     # re-evaluated. Nothing is lost when the broker is down: a periodic scan picks it up.
     evaluation_requested_at = models.DateTimeField(
@@ -156,12 +174,22 @@ class SocialClause(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="clauses", verbose_name=_("contract")
     )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=ClauseKind.choices,
+        default=ClauseKind.NUMERIC,
+        help_text=_("A dialogue clause is followed without a target."),
+    )
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
     target = models.DecimalField(
         _("target"),
         max_digits=12,
         decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Required for a numeric clause; empty for a dialogue clause."),
     )
     start_date = models.DateField(
         _("start date"), blank=True, help_text=_("Empty: the contract's start date.")
@@ -199,6 +227,47 @@ class SocialClause(models.Model):
         validators=[MinValueValidator(0)],
     )
     text = models.TextField(_("contract wording"), blank=True)
+    # The Swedish model (criterion 11554): which employment types count, full-time months, the
+    # first start, and rows confirmed by the matching organisation. Defaults keep the rules as
+    # they were.
+    employment_types = models.JSONField(
+        _("employment types"),
+        default=list,
+        blank=True,
+        help_text=_("Which employment types count. Empty: every type."),
+    )
+    full_time_hours_per_week = models.DecimalField(
+        _("full-time hours per week"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(40),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("For full-time months: 12 months are 52 weeks of this many hours."),
+    )
+    first_start_within_days = models.PositiveSmallIntegerField(
+        _("first start within (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "At least one counted job must start or be offered within this many days of the "
+            "clause's start (e.g. 183 for six months). Empty: no such requirement."
+        ),
+    )
+    requires_matcher_confirmation = models.BooleanField(
+        _("requires the matcher's confirmation"),
+        default=False,
+        help_text=_(
+            "Verified counts only rows the matching organisation has confirmed; disputed rows "
+            "count nowhere."
+        ),
+    )
+    template = models.CharField(
+        _("template"),
+        max_length=40,
+        blank=True,
+        help_text=_("The model clause this clause was filled from."),
+    )
     history = HistoricalRecords(m2m_fields=[target_groups])
 
     class Meta:
@@ -206,7 +275,24 @@ class SocialClause(models.Model):
         verbose_name = _("social clause")
         verbose_name_plural = _("social clauses")
         constraints = [
-            models.CheckConstraint(condition=Q(target__gt=0), name="clause_target_positive"),
+            # A numeric clause has a positive target; a dialogue clause has none.
+            models.CheckConstraint(
+                condition=Q(kind=ClauseKind.NUMERIC, target__gt=0)
+                | Q(kind=ClauseKind.DIALOGUE, target__isnull=True),
+                name="clause_target_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ClauseKind.values), name="clause_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(full_time_hours_per_week__gt=0),
+                name="clause_full_time_hours_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_start_within_days__isnull=True)
+                | Q(first_start_within_days__gt=0),
+                name="clause_first_start_days_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(due_date__gt=F("start_date")), name="clause_due_after_start"
             ),
@@ -226,6 +312,9 @@ class SocialClause(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.target is None:
+            kind, metric = self.get_kind_display(), self.get_metric_display()
+            return f"{self.contract.reference}: {kind} ({metric})"
         return f"{self.contract.reference}: {self.target:g} {self.get_metric_display()}"
 
     def save(self, *args, **kwargs) -> None:
@@ -235,6 +324,19 @@ class SocialClause(models.Model):
     def clean(self) -> None:
         self.apply_contract_dates()
         errors: dict[str, str] = {}
+        if self.kind == ClauseKind.DIALOGUE and self.target is not None:
+            errors["target"] = _("A dialogue clause has no target.")
+        elif self.kind != ClauseKind.DIALOGUE and self.target is None:
+            errors["target"] = _("A numeric clause needs a target.")
+        from internships.choices import EmploymentType
+
+        types = self.employment_types
+        if not isinstance(types, list) or any(t not in EmploymentType.values for t in types):
+            errors["employment_types"] = _("Choose among: %(choices)s.") % {
+                "choices": ", ".join(EmploymentType.values)
+            }
+        elif len(set(types)) != len(types):
+            errors["employment_types"] = _("Each employment type at most once.")
         if self.contract_id and self.start_date and self.due_date:
             contract = self.contract
             if not contract.start_date <= self.start_date <= contract.end_date:
@@ -245,6 +347,10 @@ class SocialClause(models.Model):
                 errors["due_date"] = _("The due date must be after the start date.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_dialogue(self) -> bool:
+        return self.kind == ClauseKind.DIALOGUE
 
     def apply_contract_dates(self) -> None:
         """Default the window to the contract's dates (docs/RULES.md §5)."""
@@ -337,6 +443,9 @@ class ClauseSnapshot(models.Model):
     reported = models.DecimalField(_("reported"), max_digits=14, decimal_places=2)
     verified = models.DecimalField(_("verified"), max_digits=14, decimal_places=2)
     status = models.CharField(_("status"), max_length=12, choices=ClauseStatus.choices)
+    first_start = models.CharField(
+        _("first start"), max_length=10, choices=FirstStart.choices, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

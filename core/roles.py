@@ -13,16 +13,21 @@ if TYPE_CHECKING:
 OFFICERS = "officers"
 MANAGERS = "managers"
 CONTRACTOR = "contractor"
+#: A user of a labour-market unit (matchare): has a matcher membership.
+MATCHER = "matcher"
 GROUPS = (OFFICERS, MANAGERS)
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[str]:
-    """The role names of ``user``: ``officers``, ``managers``, ``contractor``, ``superuser``."""
+    """The role names of ``user``: ``officers``, ``managers``, ``contractor``, ``matcher``,
+    ``superuser``."""
     if not user.is_authenticated:
         return []
     roles = [name for name in user.groups.values_list("name", flat=True) if name in GROUPS]
     if hasattr(user, "contractor_membership"):
         roles.append(CONTRACTOR)
+    if hasattr(user, "matcher_membership"):
+        roles.append(MATCHER)
     if user.is_superuser:
         roles.append("superuser")
     return sorted(roles)
@@ -54,6 +59,17 @@ def contractor_id_of(user) -> int | None:
     """The contractor a contractor user reports for, or None."""
     membership = getattr(user, "contractor_membership", None) if user.is_authenticated else None
     return membership.contractor_id if membership else None
+
+
+def matcher_unit_id_of(user) -> int | None:
+    """The labour-market unit a matcher works for, or None."""
+    membership = getattr(user, "matcher_membership", None) if user.is_authenticated else None
+    return membership.unit_id if membership else None
+
+
+def is_matcher(user) -> bool:
+    """A user of a labour-market unit (role matcher)."""
+    return matcher_unit_id_of(user) is not None
 
 
 def is_contractor_user(user) -> bool:

@@ -19,7 +19,15 @@ from simple_history.models import HistoricalRecords
 
 from contracts.schedule import is_period
 
-from .choices import ReportStatus
+from .choices import (
+    AgeBand,
+    BornAbroad,
+    EmploymentType,
+    Gender,
+    ReferralStatus,
+    ReportStatus,
+    Verification,
+)
 from .pseudonyms import participant_ref_from
 
 #: At most this many hours per started week of a row (docs/RULES.md §5).
@@ -158,6 +166,60 @@ class PlacementRow(models.Model):
     )
     role = models.CharField(_("role"), max_length=100, blank=True, help_text=_("Trade."))
     notes = models.TextField(_("notes"), blank=True)
+    # The Swedish model: what kind of job, when it was offered, whether the participant ended it,
+    # and the person facts the district goal is followed by (all optional; "not told" by default).
+    employment_type = models.CharField(
+        _("employment type"),
+        max_length=16,
+        choices=EmploymentType.choices,
+        default=EmploymentType.INTERNSHIP,
+    )
+    offered_on = models.DateField(
+        _("offered on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the job was offered; not after the start date."),
+    )
+    ended_by_participant = models.BooleanField(
+        _("ended by the participant"),
+        default=False,
+        help_text=_("The participant ended the job early on their own initiative."),
+    )
+    gender = models.CharField(
+        _("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED
+    )
+    born_abroad = models.CharField(
+        _("born abroad"), max_length=12, choices=BornAbroad.choices, default=BornAbroad.UNDISCLOSED
+    )
+    age_band = models.CharField(
+        _("age band"), max_length=12, choices=AgeBand.choices, default=AgeBand.UNDISCLOSED
+    )
+    home_district = models.ForeignKey(
+        "procurement.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resident_rows",
+        verbose_name=_("home district"),
+        help_text=_("Where the participant lives. Empty: outside our districts, or not told."),
+    )
+    # The matching organisation's word on the row (set only by its services).
+    verification = models.CharField(
+        _("verification"),
+        max_length=12,
+        choices=Verification.choices,
+        default=Verification.UNCONFIRMED,
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed or disputed by"),
+    )
+    verified_at = models.DateTimeField(_("confirmed or disputed at"), null=True, blank=True)
+    verification_comment = models.TextField(_("verification comment"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -169,6 +231,30 @@ class PlacementRow(models.Model):
                 condition=Q(end_date__gte=F("start_date")), name="row_end_not_before_start"
             ),
             models.CheckConstraint(condition=Q(hours__gte=0), name="row_hours_not_negative"),
+            models.CheckConstraint(
+                condition=Q(offered_on__isnull=True) | Q(offered_on__lte=F("start_date")),
+                name="row_offered_not_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(employment_type__in=EmploymentType.values),
+                name="row_employment_type_valid",
+            ),
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="row_gender_valid"),
+            models.CheckConstraint(
+                condition=Q(born_abroad__in=BornAbroad.values), name="row_born_abroad_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(age_band__in=AgeBand.values), name="row_age_band_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=Verification.values),
+                name="row_verification_valid",
+            ),
+            # A dispute always says why.
+            models.CheckConstraint(
+                condition=~Q(verification=Verification.DISPUTED) | ~Q(verification_comment=""),
+                name="row_dispute_has_comment",
+            ),
         ]
         indexes = [models.Index(fields=["participant_ref"], name="row_participant")]
 
@@ -206,8 +292,108 @@ class PlacementRow(models.Model):
                 errors.setdefault(
                     "start_date", _("This participant already has a row for overlapping dates.")
                 )
+        if self.offered_on and self.start_date and self.offered_on > self.start_date:
+            errors.setdefault("offered_on", _("The offer cannot come after the start date."))
         if errors:
             raise ValidationError(errors)
+
+
+class Referral(models.Model):
+    """A candidate the matching organisation refers to a contract; the contractor accepts or
+    declines. An accepted referral pre-fills a row of the contract's next report."""
+
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        on_delete=models.CASCADE,
+        related_name="referrals",
+        verbose_name=_("contract"),
+    )
+    unit = models.ForeignKey(
+        "procurement.LabourMarketUnit",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("labour-market unit"),
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+    participant_ref = models.CharField(
+        _("participant reference"),
+        max_length=64,
+        help_text=_("The candidate's pseudonym. A personnummer is pseudonymised at once."),
+    )
+    target_group = models.ForeignKey(
+        "contracts.TargetGroup",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("target group"),
+    )
+    employment_type = models.CharField(
+        _("employment type"),
+        max_length=16,
+        choices=EmploymentType.choices,
+        default=EmploymentType.INTERNSHIP,
+    )
+    proposed_start = models.DateField(_("proposed start"))
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.PROPOSED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    #: The row the accepted referral pre-filled, once a report holds it.
+    row = models.ForeignKey(
+        PlacementRow,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("row"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(employment_type__in=EmploymentType.values),
+                name="referral_employment_type_valid",
+            ),
+            # A declined referral always says why.
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.DECLINED) | ~Q(decline_reason=""),
+                name="referral_decline_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_ref} → {self.contract.reference}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.participant_ref = participant_ref_from(participant_ref=self.participant_ref)
+        super().save(*args, **kwargs)
 
 
 @dataclass(frozen=True)

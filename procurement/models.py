@@ -91,6 +91,71 @@ class ContractorMembership(models.Model):
         return f"{self.user} → {self.contractor}"
 
 
+class LabourMarketUnit(models.Model):
+    """A matching organisation (matchningsansvarig): the municipality's labour-market unit or
+    Arbetsförmedlingen. It finds candidates for the contracts it serves and confirms or disputes
+    the rows contractors report (docs/RULES.md, the Swedish model)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    org_number = models.CharField(
+        _("organisation number"),
+        max_length=11,
+        blank=True,
+        validators=[validate_org_number],
+        help_text=_("Swedish organisationsnummer, NNNNNN-NNNN. Optional."),
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="LabourMarketUnitMembership",
+        related_name="labour_market_units",
+        verbose_name=_("users"),
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("labour-market unit")
+        verbose_name_plural = _("labour-market units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.org_number:
+            self.org_number = normalise_org_number(self.org_number)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.org_number:
+            with contextlib.suppress(ValidationError):
+                self.org_number = normalise_org_number(self.org_number)
+
+
+class LabourMarketUnitMembership(models.Model):
+    """Links a user (role matcher) to the one labour-market unit it works for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="matcher_membership",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        LabourMarketUnit,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("labour-market unit"),
+    )
+
+    class Meta:
+        verbose_name = _("matcher membership")
+        verbose_name_plural = _("matcher memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.unit}"
+
+
 class Procurement(models.Model):
     """A procurement (upphandling) that ends in one or more contracts."""
 
