@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from contracts.choices import ClauseStatus, Forecast, Metric
+from contracts.choices import ClauseKind, ClauseStatus, FirstStart, Forecast, Metric
+from internships.choices import EmploymentType, Verification
 from internships.counting import REPORTED, VERIFIED, Measure
 
 DAYS_PER_WEEK = 7
@@ -32,11 +33,14 @@ class ClauseTerms:
     """What a social clause promises, detached from the database.
 
     ``milestones`` are ``(date, cumulative_target)`` pairs; ``target_groups`` holds target-group
-    codes and, when empty, means that every group counts.
+    codes and, when empty, means that every group counts; so does ``employment_types`` for
+    employment types. The options of the Swedish model (docs/RULES.md §7) default to the rules
+    of §1–§2: full-time months of 40 hours a week, no first-start requirement, no matcher's
+    confirmation. A dialogue clause (``kind``) has no target.
     """
 
     metric: str
-    target: Decimal
+    target: Decimal | None
     start_date: date
     due_date: date
     min_placement_weeks: Decimal = Decimal(0)
@@ -44,12 +48,25 @@ class ClauseTerms:
     penalty_per_unit_sek: Decimal = Decimal(0)
     target_groups: frozenset[str] = frozenset()
     milestones: tuple[tuple[date, Decimal], ...] = ()
+    kind: str = ClauseKind.NUMERIC.value
+    employment_types: frozenset[str] = frozenset()
+    full_time_hours_per_week: Decimal = Decimal(40)
+    first_start_within_days: int | None = None
+    requires_matcher_confirmation: bool = False
 
     def __post_init__(self) -> None:
-        # The database guarantees this; failing here beats a ZeroDivisionError deep in a formula
-        # when a caller builds terms from unsaved input.
+        # The database guarantees these; failing here beats a ZeroDivisionError deep in a
+        # formula when a caller builds terms from unsaved input.
         if self.due_date <= self.start_date:
             raise ValueError("A clause's due_date must be after its start_date.")
+        if (self.kind == ClauseKind.DIALOGUE) != (self.target is None):
+            raise ValueError("A dialogue clause has no target; a numeric clause has one.")
+        if self.full_time_hours_per_week <= 0:
+            raise ValueError("A clause's full_time_hours_per_week must be positive.")
+
+    @property
+    def is_dialogue(self) -> bool:
+        return self.kind == ClauseKind.DIALOGUE
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,10 @@ class RowFact:
     hours: Decimal
     report_status: str
     is_correction: bool = False
+    employment_type: str = EmploymentType.INTERNSHIP.value
+    offered_on: date | None = None
+    ended_by_participant: bool = False
+    verification: str = Verification.UNCONFIRMED.value
 
     def __post_init__(self) -> None:
         # Same reason as in ClauseTerms: a reversed row would have zero or negative length.
@@ -78,17 +99,22 @@ class Evaluation:
 
     as_of: date
     metric: str
-    target: Decimal
-    expected: Decimal
+    #: ``None`` (with ``expected`` and ``shortfall``) for a dialogue clause.
+    target: Decimal | None
+    expected: Decimal | None
     reported: Decimal
     verified: Decimal
-    shortfall: Decimal
+    shortfall: Decimal | None
     status: str
     projected_total: Decimal
     penalty_sek: Decimal
-    #: When the target is reached at the pace so far (:func:`target_forecast`).
-    forecast: str
+    #: When the target is reached at the pace so far (:func:`target_forecast`); ``None`` for a
+    #: dialogue clause.
+    forecast: str | None
     forecast_date: date | None
+    #: ``met``, ``pending`` or ``missed`` (:func:`first_start_status`); ``None`` without the
+    #: clause's first_start_within_days.
+    first_start: str | None = None
 
 
 def evaluation_window(terms: ClauseTerms, as_of: date) -> tuple[date, date] | None:
@@ -117,6 +143,72 @@ def _counts_for_group(terms: ClauseTerms, row: RowFact) -> bool:
     return not terms.target_groups or row.target_group in terms.target_groups
 
 
+def _counts_for_type(terms: ClauseTerms, row: RowFact) -> bool:
+    # A clause without employment types counts every type.
+    return not terms.employment_types or row.employment_type in terms.employment_types
+
+
+_DISPUTED = Verification.DISPUTED.value
+_CONFIRMED = Verification.CONFIRMED.value
+
+
+def _counts_as_confirmed(terms: ClauseTerms, row: RowFact, measure: Measure) -> bool:
+    """The matcher's word (docs/RULES.md §7.5): on a clause that requires it, a disputed row
+    counts nowhere, and only a confirmed row counts as verified."""
+    if not terms.requires_matcher_confirmation:
+        return True
+    if row.verification == _DISPUTED:
+        return False
+    return measure != VERIFIED or row.verification == _CONFIRMED
+
+
+def row_counts(terms: ClauseTerms, row: RowFact, measure: Measure) -> bool:
+    """Whether a row counts towards the clause for ``measure``, whatever its dates: its report
+    counts, and the clause takes its target group, its employment type and its verification."""
+    return (
+        measure.counts(row.report_status, row.is_correction)
+        and _counts_for_group(terms, row)
+        and _counts_for_type(terms, row)
+        and _counts_as_confirmed(terms, row, measure)
+    )
+
+
+def ended_by_participant(rows: Iterable[RowFact], measure: Measure) -> set[str]:
+    """The participants whose last row in the contract was ended by the participant (the 75 %
+    rule, docs/RULES.md §7.3).
+
+    A participant's last row is the one with the latest ``end_date`` among their rows of the
+    contract's reports that count for ``measure``, whatever the clause's target groups,
+    employment types, verification and window. When several rows end on that day, the
+    participant ended it if any of them says so.
+    """
+    last: dict[str, tuple[date, bool]] = {}
+    for row in rows:
+        if not measure.counts(row.report_status, row.is_correction):
+            continue
+        key = (row.end_date, row.ended_by_participant)
+        if row.participant_ref not in last or key > last[row.participant_ref]:
+            last[row.participant_ref] = key
+    return {ref for ref, (_end, ended) in last.items() if ended}
+
+
+def placement_counts(
+    weeks: Fraction, min_weeks: Fraction, *, ended_by_participant: bool
+) -> bool:
+    """Whether a participant with ``weeks`` in the window is a placement: weeks > 0 and at least
+    the minimum, or at least 75 % of it when the participant ended their last row."""
+    if weeks <= 0:
+        return False
+    if weeks >= min_weeks:
+        return True
+    return ended_by_participant and weeks >= min_weeks * Fraction(3, 4)
+
+
+def fte_months(hours: Fraction, full_time_hours_per_week: Decimal) -> Fraction:
+    """Hours as full-time months: 12 months are 52 weeks of the clause's full-time hours."""
+    return hours * 12 / (52 * Fraction(full_time_hours_per_week))
+
+
 def metric_total(
     terms: ClauseTerms, rows: Iterable[RowFact], as_of: date, measure: Measure
 ) -> Fraction:
@@ -133,12 +225,11 @@ def metric_total(
     if window is None:
         return Fraction(0)
 
+    rows = tuple(rows)  # the 75 % rule reads them twice
     weeks_by_participant: defaultdict[str, Fraction] = defaultdict(Fraction)
     hours = Fraction(0)
     for row in rows:
-        if not measure.counts(row.report_status, row.is_correction) or not _counts_for_group(
-            terms, row
-        ):
+        if not row_counts(terms, row, measure):
             continue
         days = overlap_days(row.start_date, row.end_date, *window)
         weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
@@ -148,12 +239,49 @@ def metric_total(
         return sum(weeks_by_participant.values(), Fraction(0))
     if terms.metric == Metric.HOURS:
         return hours
+    if terms.metric == Metric.FTE_MONTHS:
+        return fte_months(hours, terms.full_time_hours_per_week)
     # Placements: a person counts once however many rows and reports describe them, and only when
-    # their weeks together reach the minimum, so several short stints can make up one placement.
+    # their weeks together reach the minimum, so several short stints can make up one placement
+    # (or 75 % of it, when the participant ended their last row).
     min_weeks = Fraction(terms.min_placement_weeks)
+    ended = ended_by_participant(rows, measure) if min_weeks > 0 else set()
     return Fraction(
-        sum(1 for weeks in weeks_by_participant.values() if weeks > 0 and weeks >= min_weeks)
+        sum(
+            1
+            for ref, weeks in weeks_by_participant.items()
+            if placement_counts(weeks, min_weeks, ended_by_participant=ref in ended)
+        )
     )
+
+
+def first_start_day(terms: ClauseTerms, rows: Iterable[RowFact]) -> date | None:
+    """The earliest day a counted row started or was offered: ``min(offered_on, start_date)``
+    over the rows that count as reported for the clause (:func:`row_counts`) and do not end
+    before the clause starts; ``None`` if there is none."""
+    days = [
+        min(row.offered_on or row.start_date, row.start_date)
+        for row in rows
+        if row.end_date >= terms.start_date and row_counts(terms, row, REPORTED)
+    ]
+    return min(days, default=None)
+
+
+def first_start_status(
+    within_days: int | None, start_date: date, as_of: date, first_day: date | None
+) -> str | None:
+    """Whether the clause's first job started or was offered in time (docs/RULES.md §7.4):
+    ``met`` when the first day (:func:`first_start_day`) is at most ``within_days`` after the
+    clause start and not after ``as_of``; else ``pending`` while ``as_of`` is not past that
+    limit; else ``missed``. ``None`` without the option."""
+    if within_days is None:
+        return None
+    deadline = start_date + timedelta(days=within_days)
+    if first_day is not None and first_day <= min(deadline, as_of):
+        return _FIRST_MET
+    if as_of <= deadline:
+        return _FIRST_PENDING
+    return _FIRST_MISSED
 
 
 class RowReason:
@@ -168,6 +296,12 @@ class RowReason:
     OUTSIDE_WINDOW = "outside_window"
     #: A placements clause: the participant's weeks in the window are under the minimum so far.
     BELOW_MINIMUM = "below_minimum"
+    #: The clause counts other employment types.
+    EMPLOYMENT_TYPE = "employment_type"
+    #: The clause requires the matcher's confirmation and the matcher disputed the row.
+    DISPUTED = "disputed"
+    #: Verified, on a clause that requires the matcher's confirmation: not confirmed (yet).
+    NOT_CONFIRMED = "not_confirmed"
 
 
 @dataclass(frozen=True)
@@ -176,7 +310,8 @@ class RowVerdict:
 
     ``days`` are the row's days inside the window, of ``row_days``; ``weeks`` are the
     participant's weeks in the window over every counted row (placements clauses), against the
-    clause's ``min_weeks``.
+    clause's ``min_weeks``; ``ended_early`` says that the participant counts below the minimum
+    by the 75 % rule (or, below that, that their last row was ended by them).
     """
 
     reason: str
@@ -184,6 +319,7 @@ class RowVerdict:
     row_days: int = 0
     weeks: Fraction | None = None
     min_weeks: Decimal | None = None
+    ended_early: bool = False
 
     @property
     def counts(self) -> bool:
@@ -194,8 +330,9 @@ def row_verdicts(
     terms: ClauseTerms, rows: Sequence[RowFact], as_of: date, measure: Measure = REPORTED
 ) -> list[RowVerdict]:
     """For each of ``rows``, whether it counts towards the clause for ``measure`` on ``as_of``
-    and why not: the rules of :func:`metric_total`, row by row, in the order it applies them
-    (the report, the target group, the window, then a placements clause's minimum weeks).
+    and why not: the rules of :func:`metric_total`, row by row, in this order: the report, the
+    target group, the employment type, the matcher's word, the window, then a placements
+    clause's minimum weeks (with the 75 % rule).
 
     ``rows`` are all the rows that may count (every report of the contract), since a
     participant's weeks add up across rows and reports; one pass, whatever their number.
@@ -211,6 +348,15 @@ def row_verdicts(
         if not _counts_for_group(terms, row):
             verdicts.append(RowVerdict(RowReason.TARGET_GROUP))
             continue
+        if not _counts_for_type(terms, row):
+            verdicts.append(RowVerdict(RowReason.EMPLOYMENT_TYPE))
+            continue
+        if not _counts_as_confirmed(terms, row, measure):
+            disputed = row.verification == _DISPUTED
+            verdicts.append(
+                RowVerdict(RowReason.DISPUTED if disputed else RowReason.NOT_CONFIRMED)
+            )
+            continue
         days = overlap_days(row.start_date, row.end_date, *window) if window else 0
         if days == 0:
             verdicts.append(RowVerdict(RowReason.OUTSIDE_WINDOW, 0, _row_days(row)))
@@ -218,6 +364,7 @@ def row_verdicts(
         weeks_by_participant[row.participant_ref] += Fraction(days, DAYS_PER_WEEK)
         verdicts.append(None)  # decided below, once every row's weeks are added up
     minimum = Fraction(terms.min_placement_weeks)
+    ended = ended_by_participant(rows, measure) if placements and minimum > 0 else set()
     result = []
     for row, verdict in zip(rows, verdicts, strict=True):
         if verdict is not None:
@@ -225,7 +372,8 @@ def row_verdicts(
             continue
         days = overlap_days(row.start_date, row.end_date, *window)  # type: ignore[misc]
         weeks = weeks_by_participant[row.participant_ref]
-        if placements and weeks < minimum:
+        early = row.participant_ref in ended
+        if placements and not placement_counts(weeks, minimum, ended_by_participant=early):
             reason = RowReason.BELOW_MINIMUM
         elif days < _row_days(row):
             reason = RowReason.PARTLY
@@ -238,6 +386,7 @@ def row_verdicts(
                 _row_days(row),
                 weeks if placements else None,
                 terms.min_placement_weeks if placements else None,
+                placements and early and weeks < minimum,
             )
         )
     return result
@@ -396,12 +545,16 @@ def evaluate_clause(terms: ClauseTerms, rows: Iterable[RowFact], as_of: date) ->
     Reports count with the status they have now; ``as_of`` only moves the window (history is
     what the daily snapshots keep).
     """
-    rows = tuple(rows)  # read twice below; a generator would be empty the second time
+    rows = tuple(rows)  # read more than once below; a generator would be empty the second time
+    first_start = first_start_status(
+        terms.first_start_within_days, terms.start_date, as_of, first_start_day(terms, rows)
+    )
     return evaluate_totals(
         terms,
         reported=metric_total(terms, rows, as_of, REPORTED),
         verified=metric_total(terms, rows, as_of, VERIFIED),
         as_of=as_of,
+        first_start=first_start,
     )
 
 
@@ -416,12 +569,22 @@ _REACHED = Forecast.REACHED.value
 _ON_TIME = Forecast.ON_TIME.value
 _LATE = Forecast.LATE.value
 _UNKNOWN = Forecast.UNKNOWN.value
+_DIALOGUE = ClauseStatus.DIALOGUE.value
+_FIRST_MET = FirstStart.MET.value
+_FIRST_PENDING = FirstStart.PENDING.value
+_FIRST_MISSED = FirstStart.MISSED.value
 
 
 def evaluate_totals(
-    terms: ClauseTerms, *, reported: Fraction, verified: Fraction, as_of: date
+    terms: ClauseTerms,
+    *,
+    reported: Fraction,
+    verified: Fraction,
+    as_of: date,
+    first_start: str | None = None,
 ) -> Evaluation:
-    """Evaluate one clause from its exact reported and verified totals.
+    """Evaluate one clause from its exact reported and verified totals (and its
+    :func:`first_start_status`, which is carried as it is).
 
     The database path (:func:`contracts.selectors.evaluate_clauses`) sums the rows in SQL and
     comes in here, so that the expectation, status, projection and penalty rules exist once.
@@ -437,6 +600,32 @@ def evaluate_totals(
         reported,
         verified,
         as_of,
+        first_start,
+    )
+
+
+def evaluate_dialogue(
+    metric: str, reported: Fraction, verified: Fraction, as_of: date, first_start: str | None
+) -> Evaluation:
+    """A dialogue clause's evaluation: followed (reported, verified, the first start) without a
+    target, so without expectation, ladder, forecast or penalty (docs/RULES.md §7.6)."""
+    rn, rd = _ratio(reported)
+    vn, vd = _ratio(verified)
+    shown = _round_ratio(rn, rd)
+    return Evaluation(
+        as_of=as_of,
+        metric=metric,
+        target=None,
+        expected=None,
+        reported=shown,
+        verified=_round_ratio(vn, vd),
+        shortfall=None,
+        status=_DIALOGUE,
+        projected_total=shown,
+        penalty_sek=_round_ratio(0, 1),
+        forecast=None,
+        forecast_date=None,
+        first_start=first_start,
     )
 
 
@@ -451,6 +640,7 @@ def evaluate_figures(
     reported: Fraction,
     verified: Fraction,
     as_of: date,
+    first_start: str | None = None,
 ) -> Evaluation:
     """:func:`evaluate_totals` from the terms' plain values, for a caller that evaluates many
     clauses (:func:`contracts.selectors.evaluate_clauses`): building a frozen ``ClauseTerms``
@@ -463,8 +653,11 @@ def evaluate_figures(
     portfolio would otherwise spend most of its Python time creating ``Fraction`` objects (see
     docs/PERFORMANCE.md). Denominators are kept positive and fractions unreduced, so every
     comparison is one of cross products. ``due > start`` is taken as given (``ClauseTerms`` and
-    the database check it).
+    the database check it). A clause without a target is a dialogue clause
+    (:func:`evaluate_dialogue`).
     """
+    if target is None:
+        return evaluate_dialogue(metric, reported, verified, as_of, first_start)
     rn, rd = _ratio(reported)
     vn, vd = _ratio(verified)
     tn, td = _ratio(target)
@@ -544,4 +737,5 @@ def evaluate_figures(
         penalty_sek=_round_ratio(penalty_numerator, penalty_denominator),
         forecast=forecast,
         forecast_date=forecast_day,
+        first_start=first_start,
     )

@@ -33,8 +33,8 @@ from core.roles import contractor_id_of, sees_everything
 from internships.counting import came_in, period_report
 from internships.models import PlacementReport
 
-from .choices import AlertKind, ContractStatus, Metric, PeriodState
-from .compliance import ClauseTerms, Evaluation, evaluate_figures
+from .choices import AlertKind, ClauseKind, ContractStatus, Metric, PeriodState
+from .compliance import ClauseTerms, Evaluation, evaluate_figures, first_start_status
 from .models import (
     Alert,
     AlertNotification,
@@ -74,16 +74,25 @@ class EvaluatedClause(NamedTuple):
     contract_id: int
     contract_reference: str
     metric: str
-    target: Decimal
+    target: Decimal | None
     start_date: date
     due_date: date
     min_placement_weeks: Decimal
     tolerance_pct: Decimal
     penalty_per_unit_sek: Decimal
+    kind: str
+    first_start_within_days: int | None
 
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def is_dialogue(self) -> bool:
+        return self.kind == ClauseKind.DIALOGUE
+
+    def get_kind_display(self) -> str:
+        return str(ClauseKind(self.kind).label)
 
     @property
     def contract(self) -> ContractRef:
@@ -93,6 +102,9 @@ class EvaluatedClause(NamedTuple):
         return str(Metric(self.metric).label)
 
     def __str__(self) -> str:  # as SocialClause.__str__
+        if self.target is None:
+            kind, metric = self.get_kind_display(), self.get_metric_display()
+            return f"{self.contract_reference}: {kind} ({metric})"
         return f"{self.contract_reference}: {self.target:g} {self.get_metric_display()}"
 
 
@@ -108,6 +120,8 @@ _CLAUSE_COLUMNS = (
     "min_placement_weeks",
     "tolerance_pct",
     "penalty_per_unit_sek",
+    "kind",
+    "first_start_within_days",
 )
 
 
@@ -131,6 +145,11 @@ def clause_terms(clause: SocialClause) -> ClauseTerms:
         penalty_per_unit_sek=clause.penalty_per_unit_sek,
         target_groups=frozenset(group.code for group in clause.target_groups.all()),
         milestones=tuple((m.date, m.cumulative_target) for m in clause.milestones.all()),
+        kind=clause.kind,
+        employment_types=frozenset(clause.employment_types or ()),
+        full_time_hours_per_week=clause.full_time_hours_per_week,
+        first_start_within_days=clause.first_start_within_days,
+        requires_matcher_confirmation=clause.requires_matcher_confirmation,
     )
 
 
@@ -155,8 +174,9 @@ def evaluate_clauses(
 ) -> list[ClauseEvaluation]:
     """Evaluate every clause of ``contracts`` (default: all) as of ``as_of``.
 
-    Four queries however many contracts, clauses and rows: two aggregates over the rows
-    (:mod:`contracts.totals`, which also apply the target groups and minimum placement weeks),
+    Five queries however many contracts, clauses and rows: three aggregates over the rows
+    (:mod:`contracts.totals`, which also apply the target groups, employment types, the
+    matcher's word, the minimum placement weeks with the 75 % rule, and find the first start),
     the clauses and their milestones, read as plain values: building tens of thousands of model
     objects (or even ``ClauseTerms``) would cost more than the whole SQL side (see
     docs/PERFORMANCE.md). Each clause comes as an :class:`EvaluatedClause`.
@@ -197,6 +217,9 @@ def evaluate_clauses(
             total.reported,
             total.verified,
             as_of,
+            first_start_status(
+                clause.first_start_within_days, clause.start_date, as_of, total.first_day
+            ),
         )
         append(ClauseEvaluation(clause, evaluation))
     return evaluations

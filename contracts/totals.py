@@ -25,6 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from internships.choices import Verification
 from internships.counting import REPORTED, VERIFIED
 
 from .choices import Metric
@@ -32,64 +33,106 @@ from .compliance import DAYS_PER_WEEK
 from .models import Contract, SocialClause
 
 _TARGET_GROUPS = SocialClause.target_groups.through._meta.db_table
+# Our own constants, written into the SQL as literals.
+_CONFIRMED = Verification.CONFIRMED.value
+_DISPUTED = Verification.DISPUTED.value
 
 
 @dataclass
 class ClauseTotals:
-    """Exact reported and verified totals of one clause's metric."""
+    """Exact reported and verified totals of one clause's metric, and (a clause with
+    first_start_within_days) the first day a counted row started or was offered, if that day
+    is within the limit (:func:`contracts.compliance.first_start_day`)."""
 
     reported: Fraction = field(default_factory=Fraction)
     verified: Fraction = field(default_factory=Fraction)
+    first_day: date | None = None
 
 
-def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
-    """The two aggregate queries, with the day arithmetic of the connection's database.
+def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
+    """The three aggregate queries, with the day arithmetic of the connection's database.
 
     ``by_group`` splits each clause's sums by the rows' target group (a second result column):
     weeks and hours add up per row, and each participant of a placements clause is counted in
     one group, the lowest id among their counted rows, so the groups add up to the clause.
     """
     group_column = "r.target_group_id" if by_group else "0"
-    if connection.vendor == "postgresql":
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
         least, greatest = "LEAST", "GREATEST"
+        epoch = "DATE '1970-01-01'"
 
         def days(later: str, earlier: str) -> str:
             return f"(({later}) - ({earlier}))"
+
+        def plus_days(day: str, number: str) -> str:
+            return f"({day} + {number})"
     else:
         least, greatest = "MIN", "MAX"
+        epoch = "'1970-01-01'"
 
         def days(later: str, earlier: str) -> str:
             return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
+        def plus_days(day: str, number: str) -> str:
+            return f"date({day}, '+' || {number} || ' days')"
+
     # Target groups: a clause's groups are collected into its window row (an array on
     # PostgreSQL, tested with = ANY per row) or, on SQLite, which has no arrays, joined per row
     # (the m2m table is unique per (clause, group), so that join never duplicates a row).
-    # Never EXISTS subqueries: a hashed subplan per row misled PostgreSQL's planner (costs ~100x
-    # too high, which switched on JIT compilation) and is parallel-restricted, so the filter ran
-    # in the leader alone. The array saves the second hash join per clause-row pair.
-    if connection.vendor == "postgresql":
+    # Never EXISTS subqueries on PostgreSQL: a hashed subplan per row misled its planner (costs
+    # ~100x too high, which switched on JIT compilation) and is parallel-restricted, so the
+    # filter ran in the leader alone. The array saves the second hash join per clause-row pair.
+    # Employment types (a JSON list on the clause) likewise: an array on PostgreSQL, the JSON
+    # text searched on SQLite.
+    if postgresql:
         groups = "array_agg(limits.targetgroup_id) FILTER (WHERE limits.id IS NOT NULL) AS groups"
         group_join = ""
         group_test = "(w.groups IS NULL OR r.target_group_id = ANY (w.groups))"
+        types = """CASE WHEN jsonb_array_length(c.employment_types) > 0
+                        THEN ARRAY(SELECT jsonb_array_elements_text(c.employment_types))
+                   END AS types"""
+        type_test = "(w.types IS NULL OR r.employment_type = ANY (w.types))"
     else:
         groups = "COUNT(limits.id) > 0 AS limited"
         group_join = f"""LEFT JOIN {_TARGET_GROUPS} g
                  ON g.socialclause_id = w.clause_id AND g.targetgroup_id = r.target_group_id"""
         group_test = "(NOT w.limited OR g.id IS NOT NULL)"
-    hits = f"""
+        types = "c.employment_types AS types"
+        type_test = """(w.types IS NULL OR json_array_length(w.types) = 0 OR EXISTS (
+                SELECT 1 FROM json_each(w.types) WHERE json_each.value = r.employment_type))"""
+    # The matcher's word (docs/RULES.md §7.5): on a clause that requires it a disputed row
+    # counts nowhere, and a row counts as verified only when confirmed.
+    confirmed = f"""({VERIFIED.sql("rep")}
+                      AND (NOT w.confirm OR r.verification = '{_CONFIRMED}'))"""
+    clause_filter = f"""{group_test} AND {type_test}
+              AND NOT (w.confirm AND r.verification = '{_DISPUTED}')"""
+    def windows(which: str) -> str:
+        return f"""
         WITH windows AS (
             SELECT c.id AS clause_id, c.contract_id, c.metric,
                    c.start_date AS ws,
                    CASE WHEN c.due_date < %(as_of)s THEN c.due_date ELSE %(as_of)s END AS we,
+                   c.requires_matcher_confirmation AS confirm,
+                   c.full_time_hours_per_week AS ft,
+                   c.first_start_within_days AS first_days,
+                   {types},
                    {groups}
             FROM contracts_socialclause c
             LEFT JOIN {_TARGET_GROUPS} limits ON limits.socialclause_id = c.id
-            WHERE c.contract_id IN ({contracts_sql}) AND c.start_date <= %(as_of)s
-            GROUP BY c.id, c.contract_id, c.metric, c.start_date, c.due_date
-        ),
+            WHERE c.contract_id IN ({contracts_sql}) AND {which}
+            GROUP BY c.id, c.contract_id, c.metric, c.start_date, c.due_date,
+                     c.requires_matcher_confirmation, c.full_time_hours_per_week,
+                     c.first_start_within_days, c.employment_types
+        )"""
+
+    hits = (
+        windows("c.start_date <= %(as_of)s")
+        + f""",
         hits AS (
-            SELECT w.clause_id, w.metric, r.participant_ref, r.hours, {group_column} AS tg,
-                   {VERIFIED.sql("rep")} AS approved,
+            SELECT w.clause_id, w.contract_id, w.metric, w.ft, r.participant_ref, r.hours,
+                   {group_column} AS tg,
+                   {confirmed} AS approved,
                    {days(f"{least}(r.end_date, w.we)", f"{greatest}(r.start_date, w.ws)")} + 1
                        AS o,
                    {days("r.end_date", "r.start_date")} + 1 AS d
@@ -100,54 +143,105 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
                  ON rep.contract_id = w.contract_id AND {REPORTED.sql("rep")}
             JOIN internships_placementrow r ON r.report_id = rep.id
             {group_join}
-            WHERE r.end_date >= w.ws AND r.start_date <= w.we AND {group_test}
+            WHERE r.end_date >= w.ws AND r.start_date <= w.we AND {clause_filter}
         )
     """
-    # Weeks clauses sum days (divisor 0 marks them). For hours, a row wholly inside the window
-    # counts all its hours (divisor 1); only rows cut by the window are grouped by their length,
-    # the divisor of their pro rata hours: one group per clause plus one per length of a cut row.
-    # Each pair feeds only the sums its metric needs (a NULL is skipped by SUM without any
-    # arithmetic), and nothing is multiplied by the approved flag: numeric arithmetic per
-    # clause-row pair was most of the query's time.
+    )
+    # Weeks clauses sum days (divisor 0 marks them). For hours and full-time months, a row
+    # wholly inside the window counts all its hours (divisor 1); only rows cut by the window are
+    # grouped by their length, the divisor of their pro rata hours: one group per clause plus
+    # one per length of a cut row. Each pair feeds only the sums its metric needs (a NULL is
+    # skipped by SUM without any arithmetic), and nothing is multiplied by the approved flag:
+    # numeric arithmetic per clause-row pair was most of the query's time. The full-time hours
+    # of a clause of full-time months come along (NULL for the others) to scale its hours.
     sums = (
         hits
         + """
         SELECT clause_id, tg, divisor,
-               SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours)
+               SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours), MAX(ft)
         FROM (SELECT clause_id, tg,
-                     CASE WHEN metric <> %(hours)s THEN 0 WHEN o < d THEN d ELSE 1 END
+                     CASE WHEN metric = %(weeks)s THEN 0 WHEN o < d THEN d ELSE 1 END
                          AS divisor,
-                     CASE WHEN metric <> %(hours)s THEN o END AS rep_days,
-                     CASE WHEN metric <> %(hours)s AND approved THEN o END AS ver_days,
-                     CASE WHEN metric <> %(hours)s THEN NULL
+                     CASE WHEN metric = %(weeks)s THEN o END AS rep_days,
+                     CASE WHEN metric = %(weeks)s AND approved THEN o END AS ver_days,
+                     CASE WHEN metric = %(weeks)s THEN NULL
                           WHEN o < d THEN hours * o ELSE hours END AS rep_hours,
-                     CASE WHEN metric <> %(hours)s OR NOT approved THEN NULL
-                          WHEN o < d THEN hours * o ELSE hours END AS ver_hours
+                     CASE WHEN metric = %(weeks)s OR NOT approved THEN NULL
+                          WHEN o < d THEN hours * o ELSE hours END AS ver_hours,
+                     CASE WHEN metric = %(fte)s THEN ft END AS ft
               FROM hits WHERE metric <> %(placements)s) AS t
         GROUP BY clause_id, tg, divisor
         """
     )
     # Days per participant, then the clause's minimum weeks from the clause table itself (not
-    # carried through the grouping of every row).
+    # carried through the grouping of every row). The 75 % rule (docs/RULES.md §7.3): a
+    # participant under the minimum counts with at least 75 % of it (4 × days ≥ 21 × minimum
+    # weeks) when their last row in the contract was ended by them. Their last row is found in
+    # ``lasts`` as the largest key ``2 × end day + ended`` over their rows of the contract's
+    # counted reports (whatever the clause's filters), so of rows ending the same day one that
+    # was ended by the participant wins; the key is odd when it was. Only contracts with a
+    # placements clause are read, and only once per contract.
+    key = (
+        f"({days('r.end_date', epoch)} * 2"
+        " + CASE WHEN r.ended_by_participant THEN 1 ELSE 0 END)"
+    )
     placements = (
         hits
-        + f"""
+        + f""",
+        lasts AS (
+            SELECT rep.contract_id, r.participant_ref, MAX({key}) AS rep_key,
+                   MAX(CASE WHEN {VERIFIED.sql("rep")} THEN {key} END) AS ver_key
+            FROM internships_placementreport rep
+            JOIN internships_placementrow r ON r.report_id = rep.id
+            WHERE {REPORTED.sql("rep")} AND rep.contract_id IN (
+                SELECT w.contract_id FROM windows w
+                JOIN contracts_socialclause c ON c.id = w.clause_id
+                WHERE w.metric = %(placements)s AND c.min_placement_weeks > 0)
+            GROUP BY rep.contract_id, r.participant_ref
+        )
         SELECT p.clause_id, p.tg,
                SUM(CASE WHEN p.rep_days > 0
-                             AND p.rep_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
+                             AND (p.rep_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
+                                  OR (l.rep_key %% 2 = 1
+                                      AND 4 * p.rep_days >= 21 * c.min_placement_weeks))
                    THEN 1 ELSE 0 END),
                SUM(CASE WHEN p.ver_days > 0
-                             AND p.ver_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
+                             AND (p.ver_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
+                                  OR (l.ver_key %% 2 = 1
+                                      AND 4 * p.ver_days >= 21 * c.min_placement_weeks))
                    THEN 1 ELSE 0 END)
-        FROM (SELECT clause_id, MIN(tg) AS tg, SUM(o) AS rep_days,
+        FROM (SELECT clause_id, contract_id, participant_ref, MIN(tg) AS tg, SUM(o) AS rep_days,
                      SUM(CASE WHEN approved THEN o ELSE 0 END) AS ver_days
               FROM hits WHERE metric = %(placements)s
-              GROUP BY clause_id, participant_ref) AS p
+              GROUP BY clause_id, contract_id, participant_ref) AS p
         JOIN contracts_socialclause c ON c.id = p.clause_id
+        LEFT JOIN lasts l
+             ON l.contract_id = p.contract_id AND l.participant_ref = p.participant_ref
         GROUP BY p.clause_id, p.tg
         """
     )
-    return sums, placements
+    # The first start (docs/RULES.md §7.4): whether a row that counts as reported for the
+    # clause, and does not end before it starts, started or was offered by the limit: the
+    # clause start + first_start_within_days, or as_of if earlier. Only clauses with the option.
+    # Every clause with the option, started or not: an offer can come before the start.
+    first_day = f"{least}(COALESCE(r.offered_on, r.start_date), r.start_date)"
+    limit = f"{least}({plus_days('w.ws', 'w.first_days')}, %(as_of)s)"
+    first_starts = (
+        windows("c.first_start_within_days IS NOT NULL")
+        + f"""
+        SELECT w.clause_id, MIN({first_day})
+        FROM windows w
+        JOIN internships_placementreport rep
+             ON rep.contract_id = w.contract_id AND {REPORTED.sql("rep")}
+        JOIN internships_placementrow r ON r.report_id = rep.id
+        {group_join}
+        WHERE w.first_days IS NOT NULL AND r.end_date >= w.ws
+              AND (r.start_date <= {limit} OR r.offered_on <= {limit})
+              AND {clause_filter}
+        GROUP BY w.clause_id
+        """
+    )
+    return sums, placements, first_starts
 
 
 def _exact(value: object) -> Decimal:
@@ -182,7 +276,8 @@ class GroupTotals(NamedTuple):
 
 
 def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, ClauseTotals]:
-    """Reported and verified totals of every clause of ``contracts`` on ``as_of``: two queries.
+    """Reported and verified totals of every clause of ``contracts`` on ``as_of``, and their
+    first days (:class:`ClauseTotals`): three queries.
 
     Clauses with nothing counted are absent (their totals are zero).
     """
@@ -191,7 +286,7 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
 
 def clause_group_totals(contracts: QuerySet[Contract], *, as_of: date) -> GroupTotals:
     """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``,
-    and the clauses' totals (as :func:`clause_totals` gives them) from the same two queries.
+    and the clauses' totals (as :func:`clause_totals` gives them) from the same three queries.
 
     The groups of a clause add up exactly to its total (a participant of a placements clause is
     counted in the lowest-id group of their counted rows).
@@ -213,20 +308,24 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
         part + (next(named) if index < len(contracts_params) else "")
         for index, part in enumerate(contracts_sql.split("%s"))
     )
-    sums_sql, placements_sql = _sql(contracts_sql, by_group=by_group)
+    sums_sql, placements_sql, first_sql = _sql(contracts_sql, by_group=by_group)
     params |= {
         "as_of": as_of,
         "placements": Metric.PLACEMENTS.value,
-        "hours": Metric.HOURS.value,
+        "weeks": Metric.PLACEMENT_WEEKS.value,
+        "fte": Metric.FTE_MONTHS.value,
     }
     # Summed as integers (days, participants) and exact decimals (hours, per divisor) for each
     # clause and for each clause and group; Fractions are made once per total at the end.
     days: dict[object, list[int]] = defaultdict(lambda: [0, 0])
     hours: dict[object, dict[int, list[Decimal]]] = defaultdict(dict)
     counts: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    full_time: dict[int, Decimal] = {}  # clauses of full-time months: their full-time hours
+    first_days: dict[int, date] = {}
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
-        for clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor:
+        for row in cursor:
+            clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours, ft = row
             keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
             if divisor:  # hours: rep_hours / divisor and ver_hours / divisor
                 reported, verified = _exact(rep_hours), _exact(ver_hours)
@@ -234,6 +333,8 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
                     part = hours[key].setdefault(int(divisor), [Decimal(0), Decimal(0)])
                     part[0] += reported
                     part[1] += verified
+                if ft is not None:
+                    full_time[clause_id] = _exact(ft)
             else:  # placement weeks: days
                 for key in keys:
                     total = days[key]
@@ -246,15 +347,27 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
                 total = counts[key]
                 total[0] += int(reported)
                 total[1] += int(verified)
+        cursor.execute(first_sql, params)
+        for clause_id, first_day in cursor:
+            first_days[clause_id] = (
+                first_day if isinstance(first_day, date) else date.fromisoformat(first_day)
+            )
     totals: dict[object, ClauseTotals] = {}
     for key, (reported, verified) in days.items():
         totals[key] = ClauseTotals(
             Fraction(reported, DAYS_PER_WEEK), Fraction(verified, DAYS_PER_WEEK)
         )
     for key, parts in hours.items():
-        totals[key] = _hours(parts)
+        total = _hours(parts)
+        clause_id = key if isinstance(key, int) else key[0]
+        if clause_id in full_time:  # full-time months: hours × 12 / (52 × full-time hours)
+            scale = Fraction(12) / (52 * Fraction(full_time[clause_id]))
+            total = ClauseTotals(total.reported * scale, total.verified * scale)
+        totals[key] = total
     for key, (reported, verified) in counts.items():
         totals[key] = ClauseTotals(Fraction(reported), Fraction(verified))
+    for clause_id, first_day in first_days.items():
+        totals.setdefault(clause_id, ClauseTotals()).first_day = first_day
     clauses = {key: value for key, value in totals.items() if isinstance(key, int)}
     groups = {key: value for key, value in totals.items() if not isinstance(key, int)}
     return GroupTotals(groups, clauses)
