@@ -49,7 +49,7 @@ from internships.choices import ReportStatus
 from internships.models import PlacementRow
 from internships.selectors import report_list
 
-from .choices import ClauseStatus, Forecast, Metric
+from .choices import ClauseStatus, FirstStart, Forecast, Metric
 from .models import TargetGroup
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -115,6 +115,7 @@ COMPLIANCE_COLUMNS: tuple[Column, ...] = (
     Column("penalty_sek", _("penalty (SEK)")),
     Column("forecast", _("forecast")),
     Column("forecast_date", _("forecast date")),
+    Column("first_start", _("first start")),
     Column("as_of", _("as of")),
 )
 
@@ -141,6 +142,7 @@ CODE_WORDS: dict[str, type[models.TextChoices]] = {
     "metric": Metric,
     "status": ClauseStatus,
     "forecast": Forecast,
+    "first_start": FirstStart,
     "report_status": ReportStatus,
 }
 

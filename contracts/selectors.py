@@ -383,12 +383,14 @@ def alert_list(*, user) -> QuerySet[Alert]:
 
 #: The kinds of alert from worst to mildest: a digest counts and lists them in this order
 #: (docs/RULES.md §4.3). A breached clause is lost money; an overdue report blocks every
-#: measure of its contract; a clause behind can still be caught up; a short forecast and a
-#: report due soon are warnings.
+#: measure of its contract; a clause behind can still be caught up; a missed first start is a
+#: promise broken early (the clause may still be met); a short forecast and a report due soon
+#: are warnings.
 ALERT_SEVERITY: tuple[str, ...] = (
     AlertKind.CLAUSE_BREACHED,
     AlertKind.REPORT_OVERDUE,
     AlertKind.CLAUSE_BEHIND,
+    AlertKind.CLAUSE_FIRST_START_MISSED,
     AlertKind.CLAUSE_FORECAST_SHORT,
     AlertKind.REPORT_DUE_SOON,
 )

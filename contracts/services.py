@@ -34,7 +34,7 @@ from core.roles import MANAGERS, is_officer, members_of, sees_everything
 from procurement.models import ContractorMembership
 
 from . import caching
-from .choices import AlertKind, AlertState, ClauseStatus, PeriodState
+from .choices import AlertKind, AlertState, ClauseStatus, FirstStart, PeriodState
 from .compliance import forecast_short
 from .models import (
     Alert,
@@ -70,6 +70,7 @@ _TO_STAFF = {
     AlertKind.CLAUSE_BEHIND,
     AlertKind.CLAUSE_BREACHED,
     AlertKind.CLAUSE_FORECAST_SHORT,
+    AlertKind.CLAUSE_FIRST_START_MISSED,
 }
 
 _TO_CONTRACTOR = {AlertKind.REPORT_OVERDUE, AlertKind.REPORT_DUE_SOON}
@@ -87,15 +88,20 @@ class RunResult:
 
 
 def snapshots_upsert(*, evaluations: list[ClauseEvaluation], on: date) -> int:
-    """Store each clause's evaluation as its snapshot of ``on`` (one per clause and day)."""
+    """Store each clause's evaluation as its snapshot of ``on`` (one per clause and day).
+
+    A dialogue clause has no expectation; its snapshot stores 0 (the column is not null), and
+    its status ``dialogue`` says that the figure means nothing.
+    """
     snapshots = [
         ClauseSnapshot(
             clause_id=item.clause.id,
             date=on,
-            expected=item.evaluation.expected,
+            expected=item.evaluation.expected if item.evaluation.expected is not None else 0,
             reported=item.evaluation.reported,
             verified=item.evaluation.verified,
             status=item.evaluation.status,
+            first_start=item.evaluation.first_start or "",
         )
         for item in evaluations
     ]
@@ -104,7 +110,7 @@ def snapshots_upsert(*, evaluations: list[ClauseEvaluation], on: date) -> int:
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["clause", "date"],
-        update_fields=["expected", "reported", "verified", "status", "updated_at"],
+        update_fields=["expected", "reported", "verified", "status", "first_start", "updated_at"],
     )
     return len(snapshots)
 
@@ -124,6 +130,10 @@ def _wanted_alerts(
         if forecast_short(item.evaluation):
             key = (AlertKind.CLAUSE_FORECAST_SHORT.value, item.clause.contract_id, item.clause.id)
             wanted.add((*key, None))
+        # No first job in time (docs/RULES.md §7.4); a dialogue clause raises no clause alert.
+        if item.evaluation.first_start == FirstStart.MISSED and not item.clause.is_dialogue:
+            key = (AlertKind.CLAUSE_FIRST_START_MISSED.value, item.clause.contract_id)
+            wanted.add((*key, item.clause.id, None))
     for contract, entries in schedules:
         for entry in entries:
             kind = {

@@ -151,6 +151,14 @@ class RowWithVerdicts:
 
 def verdict_text(verdict: RowVerdict, *, status: str = "", is_correction: bool = False) -> str:
     """Why a row counts or not, in the user's language (``status`` is the row's report's)."""
+    if verdict.reason in (RowReason.COUNTS, RowReason.PARTLY) and verdict.ended_early:
+        return _(
+            "counts: %(weeks)s of the minimum %(minimum)s weeks, at least 75 %%, and the "
+            "participant ended the job"
+        ) % {
+            "minimum": number_format(verdict.min_weeks.normalize(), use_l10n=True),
+            "weeks": number_format(round_half_up(verdict.weeks, 1), decimal_pos=1, use_l10n=True),
+        }
     if verdict.reason == RowReason.COUNTS:
         return _("counts")
     if verdict.reason == RowReason.PARTLY:
@@ -165,6 +173,12 @@ def verdict_text(verdict: RowVerdict, *, status: str = "", is_correction: bool =
             "minimum": number_format(verdict.min_weeks.normalize(), use_l10n=True),
             "weeks": number_format(round_half_up(verdict.weeks, 1), decimal_pos=1, use_l10n=True),
         }
+    if verdict.reason == RowReason.EMPLOYMENT_TYPE:
+        return _("employment type not in the clause")
+    if verdict.reason == RowReason.DISPUTED:
+        return _("disputed by the matching organisation")
+    if verdict.reason == RowReason.NOT_CONFIRMED:
+        return _("not confirmed by the matching organisation")
     if verdict.reason == RowReason.OUTSIDE_WINDOW:
         return _("outside the clause window")
     if verdict.reason == RowReason.TARGET_GROUP:
@@ -214,13 +228,17 @@ def report_row_verdicts(
             "hours",
             "report__status",
             "report__corrects_id",
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "verification",
         )
     )
     own_ids: list[int] = []
-    for row_id, report_id, ref, group, start, end, hours, status_now, corrects in rows:
+    for row_id, report_id, ref, group, start, end, hours, status_now, corrects, *more in rows:
         status = statuses.get(report_id, status_now)
         is_correction = corrects is not None
-        facts.append(RowFact(ref, group, start, end, hours, status, is_correction))
+        facts.append(RowFact(ref, group, start, end, hours, status, is_correction, *more))
         if report_id == report.pk:
             own_ids.append(row_id)
             positions.append(len(facts) - 1)

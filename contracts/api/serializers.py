@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.choices import ClauseStatus, Forecast, Metric
+from contracts.choices import ClauseStatus, FirstStart, Forecast, Metric
 from contracts.exports import SEPARATORS
 from contracts.models import Alert, ClauseMilestone, Contract, SocialClause, TargetGroup
 from core.api.serializers import CleanModelSerializer, FastRepresentationMixin
@@ -92,22 +92,36 @@ class EvaluationSerializer(serializers.Serializer):
     contract = serializers.IntegerField()
     contract_reference = serializers.CharField()
     metric = serializers.CharField()
-    target = serializers.DecimalField(max_digits=16, decimal_places=2)
-    expected = serializers.DecimalField(max_digits=16, decimal_places=2)
+    target = serializers.DecimalField(
+        max_digits=16, decimal_places=2, allow_null=True, help_text="Null for a dialogue clause."
+    )
+    expected = serializers.DecimalField(
+        max_digits=16, decimal_places=2, allow_null=True, help_text="Null for a dialogue clause."
+    )
     reported = serializers.DecimalField(max_digits=16, decimal_places=2)
     verified = serializers.DecimalField(max_digits=16, decimal_places=2)
-    shortfall = serializers.DecimalField(max_digits=16, decimal_places=2)
+    shortfall = serializers.DecimalField(
+        max_digits=16, decimal_places=2, allow_null=True, help_text="Null for a dialogue clause."
+    )
     status = serializers.ChoiceField(choices=ClauseStatus.choices)
     projected_total = serializers.DecimalField(max_digits=16, decimal_places=2)
     penalty_sek = serializers.DecimalField(max_digits=16, decimal_places=2)
     forecast = serializers.ChoiceField(
         choices=Forecast.choices,
+        allow_null=True,
         help_text="When the target is reached at the pace so far: `reached` already, `on_time` "
         "(on `forecast_date`, at the latest the due date), `late` (not before the due date) or "
-        "`unknown` (no time has elapsed yet).",
+        "`unknown` (no time has elapsed yet); null for a dialogue clause.",
     )
     forecast_date = serializers.DateField(
         allow_null=True, help_text="The day the target is reached at the pace so far, if on time."
+    )
+    first_start = serializers.ChoiceField(
+        choices=FirstStart.choices,
+        allow_null=True,
+        help_text="Whether a counted job started or was offered within the clause's "
+        "`first_start_within_days` of its start: `met`, `pending` (there is time yet) or "
+        "`missed`; null for a clause without that requirement.",
     )
     as_of = serializers.DateField()
 
@@ -129,6 +143,7 @@ class EvaluationSerializer(serializers.Serializer):
             "penalty_sek": evaluation.penalty_sek,
             "forecast": evaluation.forecast,
             "forecast_date": evaluation.forecast_date,
+            "first_start": evaluation.first_start,
             "as_of": evaluation.as_of,
         }
 

@@ -922,6 +922,7 @@ EVALUATION_FIELDS = {
     "penalty_sek",
     "forecast",
     "forecast_date",
+    "first_start",
     "as_of",
 }
 
@@ -953,6 +954,7 @@ def test_contract_compliance_gives_the_evaluation_of_each_clause(contractor, wor
         assert item["forecast_date"] == (
             evaluation.forecast_date.isoformat() if evaluation.forecast_date else None
         )
+        assert item["first_start"] == evaluation.first_start
 
 
 def test_compliance_as_of_moves_the_window(officer, side):

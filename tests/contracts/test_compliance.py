@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from contracts.choices import ClauseStatus, Metric
@@ -28,7 +28,7 @@ from contracts.compliance import (
     row_verdicts,
     target_forecast,
 )
-from internships.choices import ReportStatus
+from internships.choices import EmploymentType, ReportStatus, Verification
 from internships.counting import REPORTED, VERIFIED
 
 SUBMITTED = ReportStatus.SUBMITTED.value
@@ -745,13 +745,44 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
     def in_window(day: date) -> bool:
         return terms.start_date <= day <= as_of and day <= terms.due_date
 
+    def report_counts(row: RowFact, originals: frozenset[str], corrections: frozenset[str]):
+        return row.report_status in (corrections if row.is_correction else originals)
+
+    def clause_takes(row: RowFact, verified: bool) -> bool:
+        if terms.target_groups and row.target_group not in terms.target_groups:
+            return False
+        if terms.employment_types and row.employment_type not in terms.employment_types:
+            return False
+        if terms.requires_matcher_confirmation:
+            if row.verification == "disputed":
+                return False
+            if verified and row.verification != "confirmed":
+                return False
+        return True
+
     def total(originals: frozenset[str], corrections: frozenset[str]) -> Fraction:
+        verified = "submitted" not in originals
         per_person: dict[str, Fraction] = {}
         hours = Fraction(0)
+        # The 75 % rule: each participant's rows of counted reports, latest end first; of rows
+        # ending the same day, any one ended by the participant makes it so.
+        last_end: dict[str, date] = {}
         for row in rows:
-            if row.report_status not in (corrections if row.is_correction else originals):
+            if report_counts(row, originals, corrections):
+                last_end[row.participant_ref] = max(
+                    last_end.get(row.participant_ref, date.min), row.end_date
+                )
+        ended = {
+            row.participant_ref
+            for row in rows
+            if report_counts(row, originals, corrections)
+            and row.end_date == last_end[row.participant_ref]
+            and row.ended_by_participant
+        }
+        for row in rows:
+            if not report_counts(row, originals, corrections):
                 continue
-            if terms.target_groups and row.target_group not in terms.target_groups:
+            if not clause_takes(row, verified):
                 continue
             row_days = _days(row.start_date, row.end_date)
             for day in row_days:
@@ -762,15 +793,74 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
                     hours += Fraction(row.hours) / len(row_days)
         if terms.metric == Metric.HOURS:
             return hours
+        if terms.metric == Metric.FTE_MONTHS:
+            # A month of full time is a twelfth of 52 weeks of the full-time hours.
+            month = 52 * Fraction(terms.full_time_hours_per_week) / 12
+            return hours / month
         if terms.metric == Metric.PLACEMENT_WEEKS:
             return sum(per_person.values(), Fraction(0))
         # Only people with at least one day in the window have an entry at all.
         minimum = Fraction(terms.min_placement_weeks)
-        return Fraction(len([w for w in per_person.values() if w >= minimum]))
+        return Fraction(
+            len(
+                [
+                    ref
+                    for ref, weeks in per_person.items()
+                    if weeks >= minimum or (ref in ended and 4 * weeks >= 3 * minimum)
+                ]
+            )
+        )
 
     # A correction counts only once approved; an original once submitted.
     reported = total(frozenset({"submitted", "approved"}), frozenset({"approved"}))
     verified = total(frozenset({"approved"}), frozenset({"approved"}))
+
+    # The first start: walk day by day from the clause start (or the earliest offer) to the
+    # limit, looking for a counted row (as reported) that has started or been offered that day
+    # and is not over before the clause starts.
+    first_start = None
+    if terms.first_start_within_days is not None:
+        limit = min(terms.start_date + timedelta(days=terms.first_start_within_days), as_of)
+        candidates = [
+            row
+            for row in rows
+            if report_counts(row, frozenset({"submitted", "approved"}), frozenset({"approved"}))
+            and clause_takes(row, verified=False)
+            and row.end_date >= terms.start_date
+        ]
+        earliest = min(
+            [r.start_date for r in candidates] + [r.offered_on for r in candidates if r.offered_on],
+            default=None,
+        )
+        found = False
+        if earliest is not None:
+            for day in _days(earliest, limit) if earliest <= limit else []:
+                if any(r.start_date == day or r.offered_on == day for r in candidates):
+                    found = True
+                    break
+        if found:
+            first_start = "met"
+        elif as_of <= terms.start_date + timedelta(days=terms.first_start_within_days):
+            first_start = "pending"
+        else:
+            first_start = "missed"
+
+    if terms.target is None:  # a dialogue clause: followed, no ladder
+        return Evaluation(
+            as_of=as_of,
+            metric=terms.metric,
+            target=None,
+            expected=None,
+            reported=_oracle_round(reported),
+            verified=_oracle_round(verified),
+            shortfall=None,
+            status="dialogue",
+            projected_total=_oracle_round(reported),
+            penalty_sek=Decimal("0.00"),
+            forecast=None,
+            forecast_date=None,
+            first_start=first_start,
+        )
     target = Fraction(terms.target)
 
     clause_days = _days(terms.start_date, terms.due_date - timedelta(days=1))
@@ -834,6 +924,7 @@ def brute_force_evaluate(terms: ClauseTerms, rows: list[RowFact], as_of: date) -
         penalty_sek=_oracle_round(penalty),
         forecast=forecast,
         forecast_date=forecast_day,
+        first_start=first_start,
     )
 
 
@@ -862,9 +953,18 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
             )
         )
 
+    # The options of the Swedish model (docs/RULES.md §7), each left at its default now and then.
+    dialogue = draw(st.integers(0, 5)) == 0
     terms = ClauseTerms(
         metric=draw(st.sampled_from([m.value for m in Metric])),
-        target=target,
+        target=None if dialogue else target,
+        kind="dialogue" if dialogue else "numeric",
+        employment_types=draw(st.frozensets(st.sampled_from(EmploymentType.values))),
+        full_time_hours_per_week=draw(
+            st.one_of(st.just(Decimal(40)), _decimals("0.01", "60"))
+        ),
+        first_start_within_days=draw(st.one_of(st.none(), st.integers(1, length + 30))),
+        requires_matcher_confirmation=draw(st.booleans()),
         start_date=start,
         due_date=due,
         min_placement_weeks=draw(
@@ -875,12 +975,13 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
         ),
         penalty_per_unit_sek=draw(_decimals("0", "10000")),
         target_groups=draw(st.frozensets(st.sampled_from(GROUPS[:3]))),
-        milestones=milestones,
+        milestones=() if dialogue else milestones,
     )
 
     rows = []
     for _ in range(draw(st.integers(0, 8))):
         row_start = start + timedelta(days=draw(st.integers(-60, length + 60)))
+        offered = draw(st.one_of(st.none(), st.integers(0, 120)))
         rows.append(
             RowFact(
                 participant_ref=draw(st.sampled_from(["P1", "P2", "P3", "P4", "P5"])),
@@ -890,6 +991,10 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
                 hours=draw(_decimals("0", "500")),
                 report_status=draw(st.sampled_from([s.value for s in ReportStatus])),
                 is_correction=draw(st.booleans()),
+                employment_type=draw(st.sampled_from(EmploymentType.values)),
+                offered_on=None if offered is None else row_start - timedelta(days=offered),
+                ended_by_participant=draw(st.booleans()),
+                verification=draw(st.sampled_from(Verification.values)),
             )
         )
     as_of = start + timedelta(days=draw(st.integers(-40, length + 40)))
@@ -946,6 +1051,7 @@ def test_evaluate_totals_is_exactly_the_rule_functions(
     repeat_a_milestone_date: bool,
 ) -> None:
     terms, _rows, as_of = case
+    assume(not terms.is_dialogue)  # the rule functions are those of a clause with a target
     if repeat_a_milestone_date and terms.milestones:
         # Two milestones on one date: the first of them is the one reached.
         when, cumulative = terms.milestones[-1]
@@ -1049,7 +1155,7 @@ def test_the_rows_that_count_add_up_to_the_metric_total(
         counted = [row for row, verdict in zip(rows, verdicts, strict=True) if verdict.counts]
         if terms.metric == Metric.PLACEMENTS:
             total = Fraction(len({row.participant_ref for row in counted}))
-        elif terms.metric == Metric.HOURS:
+        elif terms.metric in (Metric.HOURS, Metric.FTE_MONTHS):
             total = sum(
                 (
                     Fraction(row.hours) * Fraction(verdict.days, verdict.row_days)
@@ -1058,6 +1164,8 @@ def test_the_rows_that_count_add_up_to_the_metric_total(
                 ),
                 Fraction(0),
             )
+            if terms.metric == Metric.FTE_MONTHS:
+                total = total * 12 / (52 * Fraction(terms.full_time_hours_per_week))
         else:
             total = sum(
                 (Fraction(v.days, 7) for v in verdicts if v.counts),

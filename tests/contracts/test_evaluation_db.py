@@ -22,7 +22,7 @@ from contracts.choices import ClauseStatus, Metric
 from contracts.compliance import RowFact, evaluate_clause
 from contracts.models import ClauseMilestone, Contract, SocialClause, TargetGroup
 from contracts.selectors import clause_terms, clauses_for_evaluation, evaluate_clauses
-from internships.choices import ReportStatus
+from internships.choices import EmploymentType, ReportStatus, Verification
 from internships.models import PlacementReport, PlacementRow
 from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
 
@@ -41,10 +41,20 @@ def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
     ):
         days_by_person: dict[str, int] = defaultdict(int)
         hours = Fraction(0)
-        for row in rows:
-            if row["status"] not in (corrections if row["correction"] else originals):
-                continue
+        counted = [r for r in rows if r["status"] in (corrections if r["correction"] else originals)]
+        # The 75 % rule: whether the participant ended their latest-ending row(s) of the
+        # contract's counted reports.
+        last = {r["person"]: max(x["end"] for x in counted if x["person"] == r["person"]) for r in counted}
+        ended = {r["person"] for r in counted if r["end"] == last[r["person"]] and r["ended"]}
+        for row in counted:
             if clause["groups"] and row["group"] not in clause["groups"]:
+                continue
+            if clause["types"] and row["type"] not in clause["types"]:
+                continue
+            if clause["confirm"] and (
+                row["verification"] == "disputed"
+                or (name == "verified" and row["verification"] != "confirmed")
+            ):
                 continue
             length = (row["end"] - row["start"]).days + 1
             day = row["start"]
@@ -57,11 +67,47 @@ def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
             totals[name] = Fraction(sum(days_by_person.values()), 7)
         elif clause["metric"] == "hours":
             totals[name] = hours
+        elif clause["metric"] == "fte_months":
+            totals[name] = hours * 12 / 52 / Fraction(clause["full_time"])
         else:
             minimum = Fraction(clause["min_weeks"])
             totals[name] = Fraction(
-                sum(1 for d in days_by_person.values() if d > 0 and Fraction(d, 7) >= minimum)
+                sum(
+                    1
+                    for person, d in days_by_person.items()
+                    if d > 0
+                    and (
+                        Fraction(d, 7) >= minimum
+                        or (person in ended and Fraction(d, 7) >= minimum * 3 / 4)
+                    )
+                )
             )
+    first_start = None
+    if clause["first_days"] is not None:
+        limit = start + timedelta(days=clause["first_days"])
+        takes = [
+            r
+            for r in rows
+            if r["status"] in ({"approved"} if r["correction"] else {"submitted", "approved"})
+            and (not clause["groups"] or r["group"] in clause["groups"])
+            and (not clause["types"] or r["type"] in clause["types"])
+            and not (clause["confirm"] and r["verification"] == "disputed")
+            and r["end"] >= start
+        ]
+        if any(min(r["offered"] or r["start"], r["start"]) <= min(limit, as_of) for r in takes):
+            first_start = "met"
+        elif as_of <= limit:
+            first_start = "pending"
+        else:
+            first_start = "missed"
+    if clause["target"] is None:
+        return {
+            "expected": None,
+            "reported": _round(totals["reported"]),
+            "verified": _round(totals["verified"]),
+            "status": "dialogue",
+            "first_start": first_start,
+        }
     target = Fraction(clause["target"])
     if as_of >= due:
         expected = target
@@ -89,6 +135,7 @@ def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
         "reported": _round(reported),
         "verified": _round(totals["verified"]),
         "status": status,
+        "first_start": first_start,
     }
 
 
@@ -124,16 +171,21 @@ def scenarios(draw):
             milestones = [
                 (start + timedelta(days=o), v) for o, v in zip(offsets, values, strict=True)
             ]
+        dialogue = draw(st.integers(0, 5)) == 0
         clauses.append(
             {
                 "metric": draw(st.sampled_from(Metric.values)),
-                "target": Decimal(draw(st.integers(1, 40))),
+                "target": None if dialogue else Decimal(draw(st.integers(1, 40))),
+                "types": draw(st.sets(st.sampled_from(EmploymentType.values), max_size=2)),
+                "full_time": Decimal(draw(st.sampled_from(["40", "37.5", "20"]))),
+                "first_days": draw(st.one_of(st.none(), st.integers(1, 200))),
+                "confirm": draw(st.booleans()),
                 "start": start,
                 "due": due,
                 "min_weeks": Decimal(draw(st.sampled_from(["0", "1", "2.5", "4"]))),
                 "tolerance": Decimal(draw(st.sampled_from(["0", "10", "25", "100"]))),
                 "groups": draw(st.sets(st.sampled_from(GROUPS), max_size=2)),
-                "milestones": milestones,
+                "milestones": [] if dialogue else milestones,
             }
         )
 
@@ -146,8 +198,13 @@ def scenarios(draw):
             if any(r["person"] == person and r["start"] <= end and start <= r["end"] for r in rows):
                 continue
             weeks = -(-((end - start).days + 1) // 7)
+            offered = draw(st.one_of(st.none(), st.integers(0, 60)))
             rows.append(
                 {
+                    "type": draw(st.sampled_from(EmploymentType.values)),
+                    "offered": None if offered is None else start - timedelta(days=offered),
+                    "ended": draw(st.booleans()),
+                    "verification": draw(st.sampled_from(Verification.values)),
                     "person": person,
                     "group": draw(st.sampled_from(GROUPS)),
                     "start": start,
@@ -219,6 +276,11 @@ def test_database_path_agrees_with_brute_force(scenario):
         for spec in clauses:
             clause = SocialClauseFactory(
                 contract=contract,
+                kind="dialogue" if spec["target"] is None else "numeric",
+                employment_types=sorted(spec["types"]),
+                full_time_hours_per_week=spec["full_time"],
+                first_start_within_days=spec["first_days"],
+                requires_matcher_confirmation=spec["confirm"],
                 metric=spec["metric"],
                 target=spec["target"],
                 start_date=spec["start"],
@@ -251,6 +313,11 @@ def test_database_path_agrees_with_brute_force(scenario):
                     start_date=row["start"],
                     end_date=row["end"],
                     hours=row["hours"],
+                    employment_type=row["type"],
+                    offered_on=row["offered"],
+                    ended_by_participant=row["ended"],
+                    verification=row["verification"],
+                    verification_comment="disputed" if row["verification"] == "disputed" else "",
                 )
                 for row in rows
             )
@@ -270,23 +337,28 @@ def test_database_path_agrees_with_brute_force(scenario):
                 "reported": evaluation.reported,
                 "verified": evaluation.verified,
                 "status": evaluation.status,
+                "first_start": evaluation.first_start,
             }
             assert actual == expected, (spec, as_of)
 
         # The pure engine, given the rows with their reports' status and whether each report is
         # a correction, agrees with the SQL totals on every figure.
         facts = [
-            RowFact(ref, group, start, end, hours, status, corrects is not None)
-            for ref, group, start, end, hours, status, corrects in PlacementRow.objects.filter(
-                report__contract=contract
-            ).values_list(
-                "participant_ref",
-                "target_group__code",
-                "start_date",
-                "end_date",
-                "hours",
-                "report__status",
-                "report__corrects_id",
+            RowFact(ref, group, start, end, hours, status, corrects is not None, *new_facts)
+            for ref, group, start, end, hours, status, corrects, *new_facts in (
+                PlacementRow.objects.filter(report__contract=contract).values_list(
+                    "participant_ref",
+                    "target_group__code",
+                    "start_date",
+                    "end_date",
+                    "hours",
+                    "report__status",
+                    "report__corrects_id",
+                    "employment_type",
+                    "offered_on",
+                    "ended_by_participant",
+                    "verification",
+                )
             )
         ]
         for clause in clauses_for_evaluation(Contract.objects.filter(pk=contract.pk)):
@@ -309,13 +381,14 @@ def _world(contracts: int) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("contracts", [2, 25])
-def test_evaluating_every_clause_takes_four_queries_whatever_the_size(
+def test_evaluating_every_clause_takes_five_queries_whatever_the_size(
     contracts, django_assert_num_queries
 ):
     _world(contracts)
 
-    # The two aggregates over the rows, the clauses and their milestones.
-    with django_assert_num_queries(4):
+    # The three aggregates over the rows (sums, placements, first starts), the clauses and
+    # their milestones.
+    with django_assert_num_queries(5):
         evaluations = evaluate_clauses(as_of=date(2024, 9, 1))
 
     assert len(evaluations) == 3 * contracts
@@ -332,7 +405,7 @@ def test_a_full_compliance_run_takes_a_constant_number_of_queries(
     _world(contracts)
     Contract.objects.update(status="active")
 
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         result = compliance_run(as_of=date(2024, 9, 1))
 
     assert result.snapshots == 3 * contracts
