@@ -50,7 +50,15 @@ AS_OF = date(2026, 6, 30)
 PREFIX = "BENCH-"
 CONTRACTOR_PREFIX = "Bench Bygg"
 
-METRICS = ("placements", "placement_weeks", "hours")
+METRICS = ("placements", "placement_weeks", "hours", "fte_months")
+#: The Swedish model's row facts (docs/RULES.md §7): (value, weight).
+EMPLOYMENT_TYPES = (("internship", 60), ("apprenticeship", 15), ("employment", 25))
+VERIFICATIONS = (("unconfirmed", 55), ("confirmed", 40), ("disputed", 5))
+GENDERS = ("woman", "man", "other", "undisclosed")
+BORN_ABROAD = ("yes", "no", "undisclosed")
+AGE_BANDS = ("16-24", "25-29", "30-49", "50-64", "65+", "undisclosed")
+#: The employment types of clauses that limit them, as their JSON.
+CLAUSE_TYPES = ('["employment"]', '["apprenticeship", "employment"]')
 #: How often each target group occurs among participants (a person keeps one group).
 GROUP_WEIGHTS = {
     "long_term_unemployed": 30,
@@ -247,6 +255,8 @@ class GenerationStats:
     clauses_with_groups: int = 0
     clauses_with_milestones: int = 0
     milestones: int = 0
+    #: The Swedish model's clause options (docs/RULES.md §7).
+    options: Counter = field(default_factory=Counter)
     reports: Counter = field(default_factory=Counter)
     rows: int = 0
     counted_rows: int = 0
@@ -577,6 +587,13 @@ def generate(
                     days = b - a + 1
                     # 12-40 hours a week, far below the 60 per started week allowed.
                     cents = int(days * 100 * 40 / 7 * rng.uniform(0.3, 1.0))
+                    start_day = day(first + a)
+                    offered = (
+                        start_day - timedelta(days=rng.randint(0, 30))
+                        if rng.random() < 0.3
+                        else None
+                    )
+                    verification = _pick(rng, VERIFICATIONS)
                     if counted:
                         plan.days_by_group[person.group_id] += days
                         plan.cents_by_group[person.group_id] += cents
@@ -586,11 +603,19 @@ def generate(
                         report.id,
                         person.ref,
                         person.group_id,
-                        day(first + a),
+                        start_day,
                         day(first + b),
                         f"{cents // 100}.{cents % 100:02d}",
                         rng.choice(ROLES),
                         "",
+                        _pick(rng, EMPLOYMENT_TYPES),
+                        offered,
+                        rng.random() < 0.05,  # ended by the participant
+                        rng.choice(GENDERS),
+                        rng.choice(BORN_ABROAD),
+                        rng.choice(AGE_BANDS),
+                        verification,
+                        "Uppgiften stämmer inte." if verification == "disputed" else "",
                     )
 
     stats.rows = _copy(
@@ -604,6 +629,14 @@ def generate(
             "hours",
             "role",
             "notes",
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "verification",
+            "verification_comment",
         ),
         placement_rows(),
     )
@@ -659,10 +692,12 @@ def _generate_clauses(
                 target = days * pace / 7 if days else window / 7 * 2
                 target *= rng.uniform(0.6, 1.5)
                 penalty = rng.choice((0, 0, 500, 1000))
-            elif metric == "hours":
+            elif metric in ("hours", "fte_months"):
                 cents = sum(plan.cents_by_group[g] for g in counted)
                 target = cents / 100 * pace if cents else window * 10
                 target *= rng.uniform(0.6, 1.5)
+                if metric == "fte_months":  # 52 weeks of 40 hours are 12 full-time months
+                    target = target * 12 / (52 * 40)
                 penalty = rng.choice((0, 0, 150, 300))
             else:
                 people = sum(len(plan.people_by_group[g]) for g in counted)
@@ -670,21 +705,37 @@ def _generate_clauses(
                 penalty = rng.choice((0, 0, 15_000, 30_000))
             target = max(1, round(target))
             min_weeks = rng.choice((0, 2, 4, 8)) if metric == "placements" else 0
+            # The Swedish model's options, each on a share of the clauses.
+            dialogue = rng.random() < 0.03
+            types = rng.choice(CLAUSE_TYPES) if rng.random() < 0.2 else "[]"
+            first_start = rng.choice((90, 183, 365)) if rng.random() < 0.25 else None
+            confirm = rng.random() < 0.25
+            full_time = "37.50" if rng.random() < 0.2 else "40.00"
+            stats.options["dialogue"] += dialogue
+            stats.options["employment types"] += types != "[]"
+            stats.options["first start"] += first_start is not None
+            stats.options["matcher's confirmation"] += confirm
             clauses.append(
                 (
                     clause_id,
                     plan.id,
                     metric,
-                    f"{target}.00",
+                    None if dialogue else f"{target}.00",
                     start,
                     due,
                     f"{min_weeks}.00",
                     rng.choice(("0.00", "10.00", "10.00", "20.00", "25.00")),
                     f"{penalty}.00",
                     "",
+                    "dialogue" if dialogue else "numeric",
+                    types,
+                    full_time,
+                    first_start,
+                    confirm,
+                    "",
                 )
             )
-            if rng.random() < 0.3:
+            if not dialogue and rng.random() < 0.3:
                 stats.clauses_with_milestones += 1
                 steps = rng.randint(1, 3)
                 reached = 0
@@ -706,6 +757,12 @@ def _generate_clauses(
             "tolerance_pct",
             "penalty_per_unit_sek",
             "text",
+            "kind",
+            "employment_types",
+            "full_time_hours_per_week",
+            "first_start_within_days",
+            "requires_matcher_confirmation",
+            "template",
         ),
         clauses,
     )
@@ -826,7 +883,9 @@ def print_report(
         f"contracts: {stats.contracts} ({stats.contractors} contractors, "
         f"{stats.procurements} procurements)",
         f"clauses: {stats.clause_count} ({metrics}; {stats.clauses_with_groups} with target "
-        f"groups, {stats.clauses_with_milestones} with {stats.milestones} milestones)",
+        f"groups, {stats.clauses_with_milestones} with {stats.milestones} milestones; "
+        + ", ".join(f"{name} {count}" for name, count in sorted(stats.options.items()))
+        + ")",
         f"reports: {sum(stats.reports.values())} ({reports})",
         f"rows: {stats.rows} ({stats.counted_rows} in submitted/approved reports; "
         f"{stats.participants} participants)",

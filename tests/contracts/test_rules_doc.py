@@ -50,7 +50,16 @@ EVALUATIONS = [name for name, example in EXAMPLES.items() if "evaluations" in ex
 
 
 def test_the_document_has_every_kind_of_worked_example():
-    assert set(EVALUATIONS) >= {"design-worked-example", "milestones", "hours-pro-rata"}
+    assert set(EVALUATIONS) >= {
+        "design-worked-example",
+        "milestones",
+        "hours-pro-rata",
+        "fte-months",
+        "first-start",
+        "seventy-five-percent",
+        "matcher-confirmation",
+        "dialogue",
+    }
     assert {"correction", "schedule-mid-quarter", "alerts"} <= set(EXAMPLES)
 
 
@@ -61,9 +70,15 @@ def test_the_sections_are_numbered_so_code_can_cite_them():
 
 
 def _terms(clause: dict) -> ClauseTerms:
+    target = clause.get("target")
     return ClauseTerms(
         metric=clause["metric"],
-        target=Decimal(clause["target"]),
+        target=None if target is None else Decimal(target),
+        kind=clause.get("kind", "numeric"),
+        employment_types=frozenset(clause.get("employment_types", ())),
+        full_time_hours_per_week=Decimal(clause.get("full_time_hours_per_week", 40)),
+        first_start_within_days=clause.get("first_start_within_days"),
+        requires_matcher_confirmation=clause.get("requires_matcher_confirmation", False),
         start_date=clause["start_date"],
         due_date=clause["due_date"],
         min_placement_weeks=Decimal(clause.get("min_placement_weeks", 0)),
@@ -74,8 +89,10 @@ def _terms(clause: dict) -> ClauseTerms:
     )
 
 
-def _row(participant, group, start, end, hours, status) -> RowFact:
-    return RowFact(participant, group, start, end, Decimal(hours), status)
+def _row(participant, group, start, end, hours, status, facts=None) -> RowFact:
+    """A row of an example; ``facts`` (optional) are the Swedish model's (docs/RULES.md §7):
+    employment_type, offered_on, ended_by_participant, verification."""
+    return RowFact(participant, group, start, end, Decimal(hours), status, **(facts or {}))
 
 
 @pytest.mark.parametrize("name", EVALUATIONS)
