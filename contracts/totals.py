@@ -83,16 +83,17 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
     # Never EXISTS subqueries on PostgreSQL: a hashed subplan per row misled its planner (costs
     # ~100x too high, which switched on JIT compilation) and is parallel-restricted, so the
     # filter ran in the leader alone. The array saves the second hash join per clause-row pair.
-    # Employment types (a JSON list on the clause) likewise: an array on PostgreSQL, the JSON
-    # text searched on SQLite.
+    # Employment types (a JSON list on the clause): jsonb's ? on PostgreSQL, json_each on
+    # SQLite.
     if postgresql:
         groups = "array_agg(limits.targetgroup_id) FILTER (WHERE limits.id IS NOT NULL) AS groups"
         group_join = ""
         group_test = "(w.groups IS NULL OR r.target_group_id = ANY (w.groups))"
+        # The jsonb itself, tested with ?: an array made by a subquery would be a subplan, which
+        # is parallel-restricted and took the parallel plan away from the whole query.
         types = """CASE WHEN jsonb_array_length(c.employment_types) > 0
-                        THEN ARRAY(SELECT jsonb_array_elements_text(c.employment_types))
-                   END AS types"""
-        type_test = "(w.types IS NULL OR r.employment_type = ANY (w.types))"
+                        THEN c.employment_types END AS types"""
+        type_test = "(w.types IS NULL OR w.types ? r.employment_type)"
     else:
         groups = "COUNT(limits.id) > 0 AS limited"
         group_join = f"""LEFT JOIN {_TARGET_GROUPS} g
@@ -114,7 +115,6 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
                    c.start_date AS ws,
                    CASE WHEN c.due_date < %(as_of)s THEN c.due_date ELSE %(as_of)s END AS we,
                    c.requires_matcher_confirmation AS confirm,
-                   c.full_time_hours_per_week AS ft,
                    c.first_start_within_days AS first_days,
                    {types},
                    {groups}
@@ -122,15 +122,15 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
             LEFT JOIN {_TARGET_GROUPS} limits ON limits.socialclause_id = c.id
             WHERE c.contract_id IN ({contracts_sql}) AND {which}
             GROUP BY c.id, c.contract_id, c.metric, c.start_date, c.due_date,
-                     c.requires_matcher_confirmation, c.full_time_hours_per_week,
-                     c.first_start_within_days, c.employment_types
+                     c.requires_matcher_confirmation, c.first_start_within_days,
+                     c.employment_types
         )"""
 
     hits = (
         windows("c.start_date <= %(as_of)s")
         + f""",
         hits AS (
-            SELECT w.clause_id, w.contract_id, w.metric, w.ft, r.participant_ref, r.hours,
+            SELECT w.clause_id, w.contract_id, w.metric, r.participant_ref, r.hours,
                    {group_column} AS tg,
                    {confirmed} AS approved,
                    {days(f"{least}(r.end_date, w.we)", f"{greatest}(r.start_date, w.ws)")} + 1
@@ -153,70 +153,66 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
     # one per length of a cut row. Each pair feeds only the sums its metric needs (a NULL is
     # skipped by SUM without any arithmetic), and nothing is multiplied by the approved flag:
     # numeric arithmetic per clause-row pair was most of the query's time. The full-time hours
-    # of a clause of full-time months come along (NULL for the others) to scale its hours.
+    # of a clause of full-time months come with its sums (NULL for the others), read from the
+    # clause table once per sum, not carried through every pair.
     sums = (
         hits
         + """
-        SELECT clause_id, tg, divisor,
-               SUM(rep_days), SUM(ver_days), SUM(rep_hours), SUM(ver_hours), MAX(ft)
-        FROM (SELECT clause_id, tg,
-                     CASE WHEN metric = %(weeks)s THEN 0 WHEN o < d THEN d ELSE 1 END
-                         AS divisor,
-                     CASE WHEN metric = %(weeks)s THEN o END AS rep_days,
-                     CASE WHEN metric = %(weeks)s AND approved THEN o END AS ver_days,
-                     CASE WHEN metric = %(weeks)s THEN NULL
-                          WHEN o < d THEN hours * o ELSE hours END AS rep_hours,
-                     CASE WHEN metric = %(weeks)s OR NOT approved THEN NULL
-                          WHEN o < d THEN hours * o ELSE hours END AS ver_hours,
-                     CASE WHEN metric = %(fte)s THEN ft END AS ft
-              FROM hits WHERE metric <> %(placements)s) AS t
-        GROUP BY clause_id, tg, divisor
+        SELECT t.clause_id, t.tg, t.divisor, t.rep_days, t.ver_days, t.rep_hours, t.ver_hours,
+               CASE WHEN c.metric = %(fte)s THEN c.full_time_hours_per_week END
+        FROM (SELECT clause_id, tg, divisor,
+                     SUM(rep_days) AS rep_days, SUM(ver_days) AS ver_days,
+                     SUM(rep_hours) AS rep_hours, SUM(ver_hours) AS ver_hours
+              FROM (SELECT clause_id, tg,
+                           CASE WHEN metric = %(weeks)s THEN 0 WHEN o < d THEN d ELSE 1 END
+                               AS divisor,
+                           CASE WHEN metric = %(weeks)s THEN o END AS rep_days,
+                           CASE WHEN metric = %(weeks)s AND approved THEN o END AS ver_days,
+                           CASE WHEN metric = %(weeks)s THEN NULL
+                                WHEN o < d THEN hours * o ELSE hours END AS rep_hours,
+                           CASE WHEN metric = %(weeks)s OR NOT approved THEN NULL
+                                WHEN o < d THEN hours * o ELSE hours END AS ver_hours
+                    FROM hits WHERE metric <> %(placements)s) AS pairs
+              GROUP BY clause_id, tg, divisor) AS t
+        JOIN contracts_socialclause c ON c.id = t.clause_id
         """
     )
     # Days per participant, then the clause's minimum weeks from the clause table itself (not
     # carried through the grouping of every row). The 75 % rule (docs/RULES.md §7.3): a
     # participant under the minimum counts with at least 75 % of it (4 × days ≥ 21 × minimum
-    # weeks) when their last row in the contract was ended by them. Their last row is found in
-    # ``lasts`` as the largest key ``2 × end day + ended`` over their rows of the contract's
-    # counted reports (whatever the clause's filters), so of rows ending the same day one that
-    # was ended by the participant wins; the key is odd when it was. Only contracts with a
-    # placements clause are read, and only once per contract.
+    # weeks) when their last row in the contract was ended by them. Only for those few
+    # participants (the CASE asks the subquery last) are their rows of the contract's counted
+    # reports read again, through the participant index, whatever the clause's filters: their
+    # last row is the largest key ``2 × end day + ended``, so of rows ending the same day one
+    # ended by the participant wins, and the key is odd when it was. (A CTE of those
+    # participants joined back to every one made PostgreSQL materialise the per-participant
+    # sums, and it misjudged the join into a nested loop.)
     key = (
         f"({days('r.end_date', epoch)} * 2"
         " + CASE WHEN r.ended_by_participant THEN 1 ELSE 0 END)"
     )
+
+    def counted(days_column: str, measure) -> str:
+        last = f"""(SELECT MAX({key}) FROM internships_placementrow r
+                     JOIN internships_placementreport rep ON rep.id = r.report_id
+                     WHERE r.participant_ref = p.participant_ref
+                           AND rep.contract_id = p.contract_id AND {measure.sql("rep")})"""
+        return f"""SUM(CASE WHEN p.{days_column} <= 0 THEN 0
+                        WHEN p.{days_column} >= {DAYS_PER_WEEK} * c.min_placement_weeks THEN 1
+                        WHEN 4 * p.{days_column} >= 21 * c.min_placement_weeks
+                             AND {last} %% 2 = 1 THEN 1
+                        ELSE 0 END)"""
+
     placements = (
         hits
-        + f""",
-        lasts AS (
-            SELECT rep.contract_id, r.participant_ref, MAX({key}) AS rep_key,
-                   MAX(CASE WHEN {VERIFIED.sql("rep")} THEN {key} END) AS ver_key
-            FROM internships_placementreport rep
-            JOIN internships_placementrow r ON r.report_id = rep.id
-            WHERE {REPORTED.sql("rep")} AND rep.contract_id IN (
-                SELECT w.contract_id FROM windows w
-                JOIN contracts_socialclause c ON c.id = w.clause_id
-                WHERE w.metric = %(placements)s AND c.min_placement_weeks > 0)
-            GROUP BY rep.contract_id, r.participant_ref
-        )
-        SELECT p.clause_id, p.tg,
-               SUM(CASE WHEN p.rep_days > 0
-                             AND (p.rep_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
-                                  OR (l.rep_key %% 2 = 1
-                                      AND 4 * p.rep_days >= 21 * c.min_placement_weeks))
-                   THEN 1 ELSE 0 END),
-               SUM(CASE WHEN p.ver_days > 0
-                             AND (p.ver_days >= {DAYS_PER_WEEK} * c.min_placement_weeks
-                                  OR (l.ver_key %% 2 = 1
-                                      AND 4 * p.ver_days >= 21 * c.min_placement_weeks))
-                   THEN 1 ELSE 0 END)
+        + f"""
+        SELECT p.clause_id, p.tg, {counted("rep_days", REPORTED)},
+               {counted("ver_days", VERIFIED)}
         FROM (SELECT clause_id, contract_id, participant_ref, MIN(tg) AS tg, SUM(o) AS rep_days,
                      SUM(CASE WHEN approved THEN o ELSE 0 END) AS ver_days
               FROM hits WHERE metric = %(placements)s
               GROUP BY clause_id, contract_id, participant_ref) AS p
         JOIN contracts_socialclause c ON c.id = p.clause_id
-        LEFT JOIN lasts l
-             ON l.contract_id = p.contract_id AND l.participant_ref = p.participant_ref
         GROUP BY p.clause_id, p.tg
         """
     )
