@@ -192,9 +192,7 @@ def ended_by_participant(rows: Iterable[RowFact], measure: Measure) -> set[str]:
     return {ref for ref, (_end, ended) in last.items() if ended}
 
 
-def placement_counts(
-    weeks: Fraction, min_weeks: Fraction, *, ended_by_participant: bool
-) -> bool:
+def placement_counts(weeks: Fraction, min_weeks: Fraction, *, ended_by_participant: bool) -> bool:
     """Whether a participant with ``weeks`` in the window is a placement: weeks > 0 and at least
     the minimum, or at least 75 % of it when the participant ended their last row."""
     if weeks <= 0:
@@ -353,9 +351,7 @@ def row_verdicts(
             continue
         if not _counts_as_confirmed(terms, row, measure):
             disputed = row.verification == _DISPUTED
-            verdicts.append(
-                RowVerdict(RowReason.DISPUTED if disputed else RowReason.NOT_CONFIRMED)
-            )
+            verdicts.append(RowVerdict(RowReason.DISPUTED if disputed else RowReason.NOT_CONFIRMED))
             continue
         days = overlap_days(row.start_date, row.end_date, *window) if window else 0
         if days == 0:

@@ -1,14 +1,16 @@
 """Set-based totals of every clause's delivery, computed in the database.
 
 The per-row rule of docs/RULES.md §1.4 (a row counts with its days inside the clause window;
-hours pro rata by days) is evaluated in SQL so that a million rows never travel to Python: the
-database returns a few numbers per clause, which :func:`contracts.compliance.evaluate_totals`
-turns into an evaluation. The same rule in Python (:func:`contracts.compliance.metric_total`) is
-the reference; property tests compare the two.
+hours pro rata by days) and the options of §7 (employment types, the matcher's word, full-time
+months, the 75 % rule, the first start) are evaluated in SQL so that a million rows never travel
+to Python: the database returns a few numbers per clause, which
+:func:`contracts.compliance.evaluate_totals` turns into an evaluation. The same rules in Python
+(:func:`contracts.compliance.metric_total`) are the reference; property tests compare the two.
 
 Exactness: day counts are integers. Hours of rows wholly inside the window are summed as they are,
 those of rows cut by the window as ``Σ hours × overlap_days`` per clause and row length, so the
-only division happens in Python with fractions; on SQLite, which sums decimals as floats, the sums
+only division happens in Python with fractions (full-time months too: the hours are scaled by
+12 / (52 × full-time hours) there); on SQLite, which sums decimals as floats, the sums
 are rounded back to the 2 decimals they exactly have.
 """
 
@@ -108,6 +110,7 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
                       AND (NOT w.confirm OR r.verification = '{_CONFIRMED}'))"""
     clause_filter = f"""{group_test} AND {type_test}
               AND NOT (w.confirm AND r.verification = '{_DISPUTED}')"""
+
     def windows(which: str) -> str:
         return f"""
         WITH windows AS (
@@ -187,10 +190,7 @@ def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
     # ended by the participant wins, and the key is odd when it was. (A CTE of those
     # participants joined back to every one made PostgreSQL materialise the per-participant
     # sums, and it misjudged the join into a nested loop.)
-    key = (
-        f"({days('r.end_date', epoch)} * 2"
-        " + CASE WHEN r.ended_by_participant THEN 1 ELSE 0 END)"
-    )
+    key = f"({days('r.end_date', epoch)} * 2 + CASE WHEN r.ended_by_participant THEN 1 ELSE 0 END)"
 
     def counted(days_column: str, measure) -> str:
         last = f"""(SELECT MAX({key}) FROM internships_placementrow r

@@ -960,9 +960,7 @@ def clause_rows_and_day(draw: st.DrawFn) -> tuple[ClauseTerms, list[RowFact], da
         target=None if dialogue else target,
         kind="dialogue" if dialogue else "numeric",
         employment_types=draw(st.frozensets(st.sampled_from(EmploymentType.values))),
-        full_time_hours_per_week=draw(
-            st.one_of(st.just(Decimal(40)), _decimals("0.01", "60"))
-        ),
+        full_time_hours_per_week=draw(st.one_of(st.just(Decimal(40)), _decimals("0.01", "60"))),
         first_start_within_days=draw(st.one_of(st.none(), st.integers(1, length + 30))),
         requires_matcher_confirmation=draw(st.booleans()),
         start_date=start,

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,10 +41,15 @@ def brute_force(clause: dict, rows: list[dict], as_of: date) -> dict:
     ):
         days_by_person: dict[str, int] = defaultdict(int)
         hours = Fraction(0)
-        counted = [r for r in rows if r["status"] in (corrections if r["correction"] else originals)]
+        counted = [
+            r for r in rows if r["status"] in (corrections if r["correction"] else originals)
+        ]
         # The 75 % rule: whether the participant ended their latest-ending row(s) of the
         # contract's counted reports.
-        last = {r["person"]: max(x["end"] for x in counted if x["person"] == r["person"]) for r in counted}
+        last = {
+            r["person"]: max(x["end"] for x in counted if x["person"] == r["person"])
+            for r in counted
+        }
         ended = {r["person"] for r in counted if r["end"] == last[r["person"]] and r["ended"]}
         for row in counted:
             if clause["groups"] and row["group"] not in clause["groups"]:
@@ -414,7 +419,9 @@ def test_a_full_compliance_run_takes_a_constant_number_of_queries(
     _world(contracts)
     Contract.objects.update(status="active")
 
-    with django_assert_max_num_queries(18):
+    # 18 on PostgreSQL; SQLite (at most 999 variables per statement) writes the 25 contracts'
+    # 125 new alerts in two batches.
+    with django_assert_max_num_queries(18 if connection.vendor == "postgresql" else 19):
         result = compliance_run(as_of=date(2024, 9, 1))
 
     assert result.snapshots == len(Metric.values) * contracts

@@ -81,7 +81,8 @@ def test_every_row_and_evaluation_of_the_demo_data_is_the_same_after_the_issue_1
     assert data["made_with"] == "ae87821"
     # The seeded target groups and districts, matched by code and name (their ids may differ).
     group_ids = {
-        old_id: TargetGroup.objects.get(code=code).id for code, old_id in data["target_groups"].items()
+        old_id: TargetGroup.objects.get(code=code).id
+        for code, old_id in data["target_groups"].items()
     }
     district_ids = {
         old_id: District.objects.get(name=name).id for name, old_id in data["districts"].items()

@@ -220,7 +220,10 @@ def test_with_the_matchers_confirmation_disputed_rows_count_nowhere_and_verified
 
 def test_a_dialogue_clause_is_followed_without_a_target() -> None:
     clause = terms(
-        kind="dialogue", target=None, metric=Metric.PLACEMENT_WEEKS.value, first_start_within_days=10
+        kind="dialogue",
+        target=None,
+        metric=Metric.PLACEMENT_WEEKS.value,
+        first_start_within_days=10,
     )
     rows = [row(*weeks_from(date(2024, 2, 5), 3))]
 
@@ -247,7 +250,10 @@ def test_terms_refuse_a_dialogue_clause_with_a_target_and_a_numeric_one_without(
 def _contract_with_rows(*rows: dict, status: str = ReportStatus.APPROVED) -> Contract:
     contract = ContractFactory(start_date=START, end_date=DUE)
     report = ReportFactory(
-        contract=contract, period_start=date(2024, 1, 1), period_end=date(2024, 3, 31), status=status
+        contract=contract,
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        status=status,
     )
     from contracts.models import TargetGroup
 
@@ -397,3 +403,39 @@ def test_the_api_gives_first_start_and_null_figures_of_a_dialogue_clause() -> No
     assert items[dialogue.id]["reported"] == "2.00"
     for name in ("target", "expected", "shortfall", "forecast"):
         assert items[dialogue.id][name] is None, name
+
+
+def test_the_review_page_says_why_a_row_of_the_swedish_model_counts_or_not() -> None:
+    from django.utils import translation
+
+    from internships.selectors import verdict_text
+
+    clause = terms(
+        min_placement_weeks=Decimal(6),
+        employment_types=frozenset({"employment"}),
+        requires_matcher_confirmation=True,
+    )
+    rows = [
+        row(
+            *weeks_from(date(2024, 3, 4), 5),
+            employment_type="employment",
+            ended_by_participant=True,
+        ),
+        row(*weeks_from(date(2024, 3, 4), 8), participant_ref="P2", employment_type="internship"),
+        row(
+            *weeks_from(date(2024, 3, 4), 8),
+            participant_ref="P3",
+            employment_type="employment",
+            verification="disputed",
+        ),
+    ]
+    verdicts = row_verdicts(clause, rows, DUE)
+    with translation.override("en"):
+        texts = [verdict_text(v) for v in verdicts]
+    assert texts == [
+        "counts: 5.0 of the minimum 6 weeks, at least 75 %, and the participant ended the job",
+        "employment type not in the clause",
+        "disputed by the matching organisation",
+    ]
+    with translation.override("sv"):
+        assert verdict_text(verdicts[2]) == "ifrågasatt av matchningsorganisationen"
