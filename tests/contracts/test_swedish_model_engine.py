@@ -439,3 +439,27 @@ def test_the_review_page_says_why_a_row_of_the_swedish_model_counts_or_not() -> 
     ]
     with translation.override("sv"):
         assert verdict_text(verdicts[2]) == "ifrågasatt av matchningsorganisationen"
+
+
+@pytest.mark.django_db
+def test_the_digest_tells_of_a_missed_first_start_in_swedish_by_default(mailoutbox) -> None:
+    from contracts.services import alert_digests_send
+
+    contract = _contract_with_rows(
+        {"start_date": date(2024, 2, 1), "end_date": date(2024, 3, 31), "hours": 100}
+    )
+    SocialClauseFactory(
+        contract=contract, metric=Metric.HOURS, target=100000, first_start_within_days=14
+    )
+    manager = UserFactory(username="first-start-manager", groups=["managers"])
+    compliance_run(as_of=date(2024, 3, 1), contracts=Contract.objects.filter(pk=contract.pk))
+
+    assert alert_digests_send() >= 1
+
+    (message,) = [m for m in mailoutbox if m.to == [manager.email]]
+    assert "Första start missad" in message.body
+    assert (
+        "Inget räknat jobb började eller erbjöds inom 14 dagar från klausulens start, 2024-01-01."
+        in message.body
+    )
+    assert "inom 14 dagar" in message.alternatives[0][0]
