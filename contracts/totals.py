@@ -42,14 +42,39 @@ class ClauseTotals:
     verified: Fraction = field(default_factory=Fraction)
 
 
-def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str]:
+#: What :func:`clause_group_totals` can split by. A participant of a placements clause is
+#: counted under the least key of their counted rows.
+#: - ``target_group``: the row's target group id;
+#: - ``facts``: the text ``"F|employment type|gender|age band"``, F = ``0`` for a foreign-born
+#:   woman (:func:`internships.selectors.is_foreign_born_woman`) and ``1`` for anyone else, so a
+#:   participant with any such row counts as one (as on the dashboard), then by the other facts.
+SPLITS = ("target_group", "facts")
+FACTS_SEPARATOR = "|"
+
+
+def _split_column(by: str) -> str:
+    if by == "facts":
+        from internships.selectors import foreign_born_women_sql
+
+        fbw = f"CASE WHEN {foreign_born_women_sql('r', 'fbw_group')} THEN '0' ELSE '1' END"
+        sep = f"'{FACTS_SEPARATOR}'"
+        return f"({fbw} || {sep} || r.employment_type || {sep} || r.gender || {sep} || r.age_band)"
+    if by != "target_group":
+        raise ValueError(f"not a split: {by!r}")
+    return "r.target_group_id"
+
+
+def _sql(contracts_sql: str, *, by_group: bool | str = False) -> tuple[str, str]:
     """The two aggregate queries, with the day arithmetic of the connection's database.
 
-    ``by_group`` splits each clause's sums by the rows' target group (a second result column):
-    weeks and hours add up per row, and each participant of a placements clause is counted in
-    one group, the lowest id among their counted rows, so the groups add up to the clause.
+    ``by_group`` splits each clause's sums by the rows' target group (``True``) or by another
+    key of :data:`SPLITS` (a second result column): weeks and hours add up per row, and each
+    participant of a placements clause is counted in one group, the least key among their
+    counted rows (for target groups, the lowest id), so the groups add up to the clause.
     """
-    group_column = "r.target_group_id" if by_group else "0"
+    group_column = (
+        _split_column("target_group" if by_group is True else by_group) if by_group else "0"
+    )
     if connection.vendor == "postgresql":
         least, greatest = "LEAST", "GREATEST"
 
@@ -160,6 +185,20 @@ def _exact(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def _key(group: object) -> int | str:
+    """A split's key as Python keeps it: an id as an integer, a text as it is."""
+    return group if isinstance(group, str) else int(group)
+
+
+def _fbw_group() -> int | None:
+    """The id of the target group ``foreign_born_women``, if there is one."""
+    from internships.selectors import FOREIGN_BORN_WOMEN
+
+    from .models import TargetGroup
+
+    return TargetGroup.objects.filter(code=FOREIGN_BORN_WOMEN).values_list("pk", flat=True).first()
+
+
 def _hours(parts: dict[int, list[Decimal]]) -> ClauseTotals:
     """Σ amount / divisor over ``divisor → [reported, verified]`` amounts, exactly, with one
     Fraction per total (adding Fractions term by term cost more than the query's fetch)."""
@@ -189,17 +228,22 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
     return _totals(contracts, as_of).clauses
 
 
-def clause_group_totals(contracts: QuerySet[Contract], *, as_of: date) -> GroupTotals:
+def clause_group_totals(
+    contracts: QuerySet[Contract], *, as_of: date, by: str = "target_group"
+) -> GroupTotals:
     """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``,
     and the clauses' totals (as :func:`clause_totals` gives them) from the same two queries.
 
     The groups of a clause add up exactly to its total (a participant of a placements clause is
-    counted in the lowest-id group of their counted rows).
+    counted in the lowest-id group of their counted rows). ``by`` splits by another key of
+    :data:`SPLITS` instead.
     """
-    return _totals(contracts, as_of, by_group=True)
+    return _totals(contracts, as_of, by_group=True if by == "target_group" else by)
 
 
-def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = False) -> GroupTotals:
+def _totals(
+    contracts: QuerySet[Contract], as_of: date, *, by_group: bool | str = False
+) -> GroupTotals:
     """The totals per clause, and per clause and target group if ``by_group``."""
     try:
         # Unordered: an ordered DISTINCT subquery would select its ordering columns too.
@@ -218,6 +262,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
         "as_of": as_of,
         "placements": Metric.PLACEMENTS.value,
         "hours": Metric.HOURS.value,
+        "fbw_group": _fbw_group() if by_group == "facts" else None,
     }
     # Summed as integers (days, participants) and exact decimals (hours, per divisor) for each
     # clause and for each clause and group; Fractions are made once per total at the end.
@@ -227,7 +272,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
     with connection.cursor() as cursor:
         cursor.execute(sums_sql, params)
         for clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours in cursor:
-            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            keys = (clause_id, (clause_id, _key(group))) if by_group else (clause_id,)
             if divisor:  # hours: rep_hours / divisor and ver_hours / divisor
                 reported, verified = _exact(rep_hours), _exact(ver_hours)
                 for key in keys:
@@ -241,7 +286,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
                     total[1] += int(ver_days or 0)
         cursor.execute(placements_sql, params)
         for clause_id, group, reported, verified in cursor:
-            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            keys = (clause_id, (clause_id, _key(group))) if by_group else (clause_id,)
             for key in keys:
                 total = counts[key]
                 total[0] += int(reported)
