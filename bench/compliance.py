@@ -210,6 +210,9 @@ def vacuum_analyze(*, vacuum: bool) -> None:
 class Participant:
     ref: str
     group_id: int
+    #: The row facts of issue 14, kept per person: employment type, gender, born abroad, age
+    #: band (each "not told" now and then).
+    facts: tuple[str, str, str, str] = ("internship", "undisclosed", "undisclosed", "undisclosed")
 
 
 @dataclass
@@ -531,7 +534,22 @@ def generate(
             ref = f"pn-{rng.getrandbits(160):040x}"
         else:  # the contractor's own code
             ref = f"E{plan.index + 1}-{serial:07d}"
-        return Participant(ref, rng.choices(group_ids, group_weights)[0])
+        return Participant(ref, rng.choices(group_ids, group_weights)[0], draw_facts())
+
+    # The row facts come from a random stream of their own, so that the rest of the data set is
+    # the same as before they existed.
+    facts_rng = random.Random(seed + 2)
+
+    def draw_facts() -> tuple[str, str, str, str]:
+        def told(*values: str) -> str:
+            return facts_rng.choice(values) if facts_rng.random() < 0.75 else "undisclosed"
+
+        return (
+            facts_rng.choice(("internship", "internship", "apprenticeship", "employment")),
+            told("woman", "man", "woman", "man", "other"),
+            told("yes", "no"),
+            told("16-24", "25-29", "30-49", "30-49", "50-64", "65+"),
+        )
 
     def placement_rows() -> Iterable[tuple[object, ...]]:
         for report in progress(report_plans, label="rows     ", stream=stream):
@@ -591,6 +609,10 @@ def generate(
                         f"{cents // 100}.{cents % 100:02d}",
                         rng.choice(ROLES),
                         "",
+                        *person.facts,
+                        False,
+                        "unconfirmed",
+                        "",
                     )
 
     stats.rows = _copy(
@@ -604,6 +626,13 @@ def generate(
             "hours",
             "role",
             "notes",
+            "employment_type",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "ended_by_participant",
+            "verification",
+            "verification_comment",
         ),
         placement_rows(),
     )
@@ -682,6 +711,11 @@ def _generate_clauses(
                     rng.choice(("0.00", "10.00", "10.00", "20.00", "25.00")),
                     f"{penalty}.00",
                     "",
+                    "numeric",
+                    "[]",
+                    "40.00",
+                    False,
+                    "",
                 )
             )
             if rng.random() < 0.3:
@@ -706,6 +740,11 @@ def _generate_clauses(
             "tolerance_pct",
             "penalty_per_unit_sek",
             "text",
+            "kind",
+            "employment_types",
+            "full_time_hours_per_week",
+            "requires_matcher_confirmation",
+            "template",
         ),
         clauses,
     )

@@ -53,7 +53,7 @@ COLUMNS = {
     "employment_type": gettext_lazy("employment type"),
     "gender": gettext_lazy("gender"),
     "age_band": gettext_lazy("age band"),
-    "all_groups": gettext_lazy("all target groups"),
+    "all_groups": gettext_lazy("all participants"),
     "share_pct": gettext_lazy("share (%)"),
     "period_start": gettext_lazy("period start"),
     "period_end": gettext_lazy("period end"),
