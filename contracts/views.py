@@ -123,8 +123,10 @@ def _history(filtered: _Filtered, wanted: int | None, attention: selectors.Lines
         )
         e = next(item.evaluation for item in live if item.clause.id == clause.pk)
         points.append((filtered.as_of, e.expected, e.reported, e.verified))
+    # A dialogue clause expects nothing: it has no line of expected figures.
+    expected = [(day, exp) for day, exp, _rep, _ver in points if exp is not None]
     series = [
-        charts.Series(_("Expected"), [(day, exp) for day, exp, _rep, _ver in points]),
+        *([charts.Series(_("Expected"), expected)] if expected else []),
         charts.Series(_("Reported"), [(day, rep) for day, _exp, rep, _ver in points]),
         charts.Series(_("Approved"), [(day, ver) for day, _exp, _rep, ver in points]),
     ]
