@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from contracts import annual_output
@@ -337,7 +338,9 @@ def test_sums_of_the_annual_report_skip_a_dialogue_clauses_missing_figures():
     assert _sum([]) == Decimal(0)
 
 
-def test_the_breakdowns_in_the_workbook_and_the_api_in_swedish(combinations, manager):
+def test_the_breakdowns_in_the_workbook_the_page_and_the_api_in_swedish(
+    combinations, manager, client
+):
     from rest_framework.test import APIClient
 
     report = annual_report(year=YEAR, today=TODAY)
@@ -354,9 +357,15 @@ def test_the_breakdowns_in_the_workbook_and_the_api_in_swedish(combinations, man
         )
         for words in ("anställningsform", "kön", "åldersgrupp", "ej uppgivet", "kvinna"):
             assert words in text.lower(), words
-    client = APIClient()
-    client.force_authenticate(manager)
-    body = client.get(
+    client.force_login(manager)
+    url = reverse("dashboard:annual", args=[YEAR])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    for heading in ("Per anställningsform", "Per kön", "Per åldersgrupp", "Utrikesfödda kvinnor"):
+        assert f">{heading}</h2>" in page, heading
+    assert "ej uppgivet" in page and "lärling" in page
+    api = APIClient()
+    api.force_authenticate(manager)
+    body = api.get(
         "/api/v1/analytics/annual/",
         {"year": YEAR, "tables": "by_gender,foreign_born_women"},
         HTTP_ACCEPT_LANGUAGE="sv",
