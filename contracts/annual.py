@@ -48,7 +48,7 @@ from .compliance import round_half_up
 from .models import MAX_REPORT_GRACE_DAYS, Contract, SocialClause, TargetGroup
 from .schedule import Period, ReportRef, build_schedule, reporting_periods
 from .selectors import ClauseEvaluation, evaluate_clauses, report_refs
-from .totals import FACTS_SEPARATOR, ClauseTotals, clause_group_totals
+from .totals import ClauseTotals, clause_group_totals, facts_of
 
 FIGURES = ["target", "expected", "delivered", "approved"]
 ON_COURSE = {ClauseStatus.MET.value, ClauseStatus.ON_TRACK.value}
@@ -124,7 +124,7 @@ class _Point:
     groups: dict[tuple[int, int], ClauseTotals]
     totals: dict[int, ClauseTotals]  # the groups summed: the engine's exact totals
     #: The totals split by the rows' facts (:data:`contracts.totals.SPLITS`, ``facts``).
-    facts: dict[tuple[int, str], ClauseTotals]
+    facts: dict[tuple[int, int], ClauseTotals]
 
     def reported(self, clause_id: int) -> Fraction:
         total = self.totals.get(clause_id)
@@ -318,10 +318,10 @@ def _facts_frame(now: _Point, before: _Point, clauses: pd.DataFrame) -> pd.DataF
     sums = _split_sums(now.facts, before.facts, clauses)
     lines = []
     for (key, metric), (delivered, approved) in sums.items():
-        fbw, employment_type, gender, age_band = str(key).split(FACTS_SEPARATOR)
+        fbw, employment_type, gender, age_band = facts_of(key)
         lines.append(
             {
-                "foreign_born_woman": fbw == "0",
+                "foreign_born_woman": fbw,
                 "employment_type": employment_type,
                 "gender": gender,
                 "age_band": age_band,

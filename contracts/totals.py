@@ -25,6 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from internships.choices import AgeBand, EmploymentType, Gender
 from internships.counting import REPORTED, VERIFIED
 
 from .choices import Metric
@@ -45,20 +46,52 @@ class ClauseTotals:
 #: What :func:`clause_group_totals` can split by. A participant of a placements clause is
 #: counted under the least key of their counted rows.
 #: - ``target_group``: the row's target group id;
-#: - ``facts``: the text ``"F|employment type|gender|age band"``, F = ``0`` for a foreign-born
-#:   woman (:func:`internships.selectors.is_foreign_born_woman`) and ``1`` for anyone else, so a
-#:   participant with any such row counts as one (as on the dashboard), then by the other facts.
+#: - ``facts``: a number (:func:`facts_key`, :func:`facts_of`) made of, from the highest digit,
+#:   0 for a foreign-born woman (:func:`internships.selectors.is_foreign_born_woman`) or 1 for
+#:   anyone else — so a participant with any such row counts as one, as on the dashboard — then
+#:   the row's employment type, gender and age band, each as its position among its choices.
 SPLITS = ("target_group", "facts")
-FACTS_SEPARATOR = "|"
+#: The facts of the ``facts`` split, from the highest digit after the foreign-born-women one.
+FACTS = (
+    ("employment_type", tuple(EmploymentType.values)),
+    ("gender", tuple(Gender.values)),
+    ("age_band", tuple(AgeBand.values)),
+)
+
+
+def facts_key(fbw: bool, *values: str) -> int:
+    """The ``facts`` split's key of a row (in Python, as the SQL computes it)."""
+    key = 0 if fbw else 1
+    for (_name, choices), value in zip(FACTS, values, strict=True):
+        key = key * 10 + choices.index(value)
+    return key
+
+
+def facts_of(key: int) -> tuple[bool, str, str, str]:
+    """A ``facts`` key read back: foreign-born woman, employment type, gender, age band."""
+    values = []
+    for _name, choices in reversed(FACTS):
+        key, index = divmod(key, 10)
+        values.append(choices[index])
+    return (key == 0, *reversed(values))
 
 
 def _split_column(by: str) -> str:
     if by == "facts":
         from internships.selectors import foreign_born_women_sql
 
-        fbw = f"CASE WHEN {foreign_born_women_sql('r', 'fbw_group')} THEN '0' ELSE '1' END"
-        sep = f"'{FACTS_SEPARATOR}'"
-        return f"({fbw} || {sep} || r.employment_type || {sep} || r.gender || {sep} || r.age_band)"
+        parts = [f"CASE WHEN {foreign_born_women_sql('r', 'fbw_group')} THEN 0 ELSE 1 END"]
+        for name, choices in FACTS:
+            if len(choices) > 10 or not all(
+                c.replace("-", "").replace("+", "").isalnum() for c in choices
+            ):
+                raise ValueError(f"cannot encode {name}")  # never happens: our own codes
+            cases = " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(choices))
+            parts.append(f"CASE r.{name} {cases} END")
+        key = parts[0]
+        for part in parts[1:]:
+            key = f"({key}) * 10 + {part}"
+        return key
     if by != "target_group":
         raise ValueError(f"not a split: {by!r}")
     return "r.target_group_id"
@@ -185,9 +218,9 @@ def _exact(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def _key(group: object) -> int | str:
-    """A split's key as Python keeps it: an id as an integer, a text as it is."""
-    return group if isinstance(group, str) else int(group)
+def _key(group: object) -> int:
+    """A split's key as Python keeps it: an integer."""
+    return int(group)
 
 
 def _fbw_group() -> int | None:

@@ -28,7 +28,7 @@ from contracts.compliance import Evaluation, round_half_up
 from contracts.dashboard import ClauseLine, _lines, _rankings, dashboard_build
 from contracts.models import Contract, TargetGroup
 from contracts.selectors import ClauseEvaluation
-from contracts.totals import clause_group_totals, clause_totals
+from contracts.totals import clause_group_totals, clause_totals, facts_key, facts_of
 from internships.choices import AgeBand, BornAbroad, EmploymentType, Gender, ReportStatus
 from internships.counting import counts_as_reported, counts_as_verified
 from internships.models import PlacementRow
@@ -168,7 +168,8 @@ def _brute_force(rows: list[PlacementRow]) -> dict:
     row in Python: ``(metric, key) → [delivered, approved]``. Keys: ``("all",)``,
     ``("fbw",)``, ``("employment_type", code)``, ``("gender", code)``, ``("age_band", code)``.
     A participant of the placements clause counts once, under the least of their counted rows'
-    ``(not a foreign-born woman, employment type, gender, age band)``."""
+    ``(not a foreign-born woman, employment type, gender, age band)``, each fact in the order
+    of its choices."""
     result: dict = defaultdict(lambda: [Fraction(0), Fraction(0)])
     people: dict[str, list] = defaultdict(list)
 
@@ -189,13 +190,30 @@ def _brute_force(rows: list[PlacementRow]) -> dict:
         days = (row.end_date - row.start_date).days + 1  # every row lies inside the year
         add(Metric.PLACEMENT_WEEKS, facts, fbw, Fraction(days, 7), Fraction(days, 7) * approved)
         add(Metric.HOURS, facts, fbw, Fraction(row.hours), Fraction(row.hours) * approved)
-        people[row.participant_ref].append((not fbw, *facts, days, approved))
+        order = (
+            EmploymentType.values.index(row.employment_type),
+            Gender.values.index(row.gender),
+            AgeBand.values.index(row.age_band),
+        )
+        people[row.participant_ref].append(((not fbw, *order), (fbw, *facts), days, approved))
     for own in people.values():
-        key = min(entry[:4] for entry in own)
-        reported = sum(entry[4] for entry in own) >= 7 * MIN_WEEKS
-        verified = sum(entry[4] for entry in own if entry[5]) >= 7 * MIN_WEEKS
-        add(Metric.PLACEMENTS, key[1:], not key[0], Fraction(reported), Fraction(verified))
+        _order, (fbw, *facts) = min((entry[0], entry[1]) for entry in own)
+        reported = sum(entry[2] for entry in own) >= 7 * MIN_WEEKS
+        verified = sum(entry[2] for entry in own if entry[3]) >= 7 * MIN_WEEKS
+        add(Metric.PLACEMENTS, facts, fbw, Fraction(reported), Fraction(verified))
     return result
+
+
+def test_a_facts_key_reads_back_and_orders_foreign_born_women_first():
+    combos = list(
+        itertools.product((True, False), EmploymentType.values, Gender.values, AgeBand.values)
+    )
+    keys = [facts_key(*combo) for combo in combos]
+    assert len(set(keys)) == len(combos)
+    assert [facts_of(key) for key in keys] == combos
+    assert max(facts_key(True, *c[1:]) for c in combos) < min(
+        facts_key(False, *c[1:]) for c in combos
+    )
 
 
 def test_the_facts_split_adds_up_to_the_engines_totals(combinations):
