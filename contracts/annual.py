@@ -17,6 +17,12 @@ in the year or the year before:
 of the year before, and the same for expected and approved: every figure here equals what the
 engine gives for those dates (tests/contracts/test_annual.py proves it). Target-group figures are
 exact fractions until they are shown; a participant of a placements clause counts in one group.
+
+The breakdowns by employment type, gender and age band, and the foreign-born women (gender and
+born abroad, falling back to the target group: :func:`internships.selectors.is_foreign_born_woman`),
+come from the same totals split by the rows' facts (:data:`contracts.totals.SPLITS`): they add up
+to the clauses' totals as the target groups do. A dialogue clause has no target or expected: it
+adds to what was delivered, never to a target or an expected figure.
 """
 
 from __future__ import annotations
@@ -34,16 +40,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from internships.choices import AgeBand, EmploymentType, Gender
+
 from .benchmarks import BENCHMARKED, MSEK, VERDICTS, bands_all, contract_benchmark
 from .choices import ClauseStatus, Metric, PeriodState
 from .compliance import round_half_up
 from .models import MAX_REPORT_GRACE_DAYS, Contract, SocialClause, TargetGroup
 from .schedule import Period, ReportRef, build_schedule, reporting_periods
 from .selectors import ClauseEvaluation, evaluate_clauses, report_refs
-from .totals import ClauseTotals, clause_group_totals
+from .totals import ClauseTotals, clause_group_totals, facts_of
 
 FIGURES = ["target", "expected", "delivered", "approved"]
-FOREIGN_BORN_WOMEN = "foreign_born_women"
 ON_COURSE = {ClauseStatus.MET.value, ClauseStatus.ON_TRACK.value}
 REPORT_STATES = ["on_time", "late", "missing", "not_due"]
 _CENT = Decimal("0.01")
@@ -75,7 +82,10 @@ class AnnualReport:
     by_metric: pd.DataFrame
     by_district: pd.DataFrame
     by_target_group: pd.DataFrame
-    foreign_born_women: pd.DataFrame  # per metric: delivered for the group and its share
+    by_employment_type: pd.DataFrame  # per employment type and metric: delivered, approved
+    by_gender: pd.DataFrame
+    by_age_band: pd.DataFrame
+    foreign_born_women: pd.DataFrame  # per metric: delivered for them and their share
     by_contractor: pd.DataFrame
     by_status: pd.DataFrame
     reports: pd.DataFrame  # every report due in the year: on time, late, missing, not yet due
@@ -92,6 +102,9 @@ class AnnualReport:
             ("by_status", _("Clause status at year end"), self.by_status),
             ("by_district", _("Per district"), self.by_district),
             ("by_target_group", _("Per target group"), self.by_target_group),
+            ("by_employment_type", _("Per employment type"), self.by_employment_type),
+            ("by_gender", _("Per gender"), self.by_gender),
+            ("by_age_band", _("Per age band"), self.by_age_band),
             ("foreign_born_women", _("Foreign-born women"), self.foreign_born_women),
             ("by_contractor", _("Per contractor"), self.by_contractor),
             ("reports_summary", _("Reports received"), self.reports_summary),
@@ -110,6 +123,8 @@ class _Point:
     evaluations: dict[int, ClauseEvaluation]
     groups: dict[tuple[int, int], ClauseTotals]
     totals: dict[int, ClauseTotals]  # the groups summed: the engine's exact totals
+    #: The totals split by the rows' facts (:data:`contracts.totals.SPLITS`, ``facts``).
+    facts: dict[tuple[int, int], ClauseTotals]
 
     def reported(self, clause_id: int) -> Fraction:
         total = self.totals.get(clause_id)
@@ -123,7 +138,16 @@ class _Point:
 def _point(contracts: QuerySet[Contract], as_of: date) -> _Point:
     groups, totals = clause_group_totals(contracts, as_of=as_of)
     evaluations = evaluate_clauses(as_of=as_of, contracts=contracts, totals=totals)
-    return _Point({item.clause.id: item for item in evaluations}, groups, totals)
+    facts = clause_group_totals(contracts, as_of=as_of, by="facts").groups
+    return _Point({item.clause.id: item for item in evaluations}, groups, totals, facts)
+
+
+def _minus(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """A figure of the year from two cumulative ones; ``None`` (a dialogue clause has no
+    expected) stays ``None``."""
+    if now is None:
+        return None
+    return now - (before or 0)
 
 
 def _clause_frame(
@@ -151,13 +175,13 @@ def _clause_frame(
                 "forecast": e.forecast,
                 "forecast_date": e.forecast_date,
                 "target": e.target,
-                "expected": e.expected - b.expected,
+                "expected": _minus(e.expected, b.expected),
                 # Exact (Fractions) so that every breakdown adds up; rounded when shown.
                 "delivered": now.reported(clause_id) - before.reported(clause_id),
                 "approved": now.verified(clause_id) - before.verified(clause_id),
                 "reported_to_date": e.reported,
                 "previous_status": b.status,
-                "previous_expected": b.expected - a.expected,
+                "previous_expected": _minus(b.expected, a.expected),
                 "previous_delivered": before.reported(clause_id) - earlier.reported(clause_id),
                 "previous_approved": before.verified(clause_id) - earlier.verified(clause_id),
             }
@@ -202,18 +226,30 @@ def _grouped(frame: pd.DataFrame, by: list[str], figures: list[str] = FIGURES) -
     return _shown(grouped.reset_index())
 
 
-def _sum(values: pd.Series) -> Fraction | Decimal:
-    """An exact sum (pandas would turn objects it can into floats). Fractions are added as
-    integer numerators per denominator, then one Fraction per denominator."""
+def _sum(values: pd.Series) -> Fraction | Decimal | None:
+    r"""An exact sum (pandas would turn objects it can into floats). Fractions are added as
+    integer numerators per denominator, then one Fraction per denominator. ``None`` (a dialogue
+    clause's target and expected) adds nothing; only ``None``\s sum to ``None``."""
     decimals, numerators = Decimal(0), defaultdict(int)
+    told, untold = False, False
     for value in values:
+        if _untold(value):
+            untold = True
+            continue
+        told = True
         if isinstance(value, Fraction):
             numerators[value.denominator] += value.numerator
         else:
             decimals += value
+    if untold and not told:
+        return None
     if not numerators:
         return decimals
     return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(decimals))
+
+
+def _untold(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # None or NaN
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -227,27 +263,38 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _group_frame(
-    now: _Point, before: _Point, clauses: pd.DataFrame, names: dict[int, tuple[str, str]]
-) -> pd.DataFrame:
-    """Delivered and approved in the year per target group and metric (exact until shown)."""
+def _split_sums(
+    now: dict[tuple[int, object], ClauseTotals],
+    before: dict[tuple[int, object], ClauseTotals],
+    clauses: pd.DataFrame,
+) -> dict[tuple[object, str], list[Fraction]]:
+    """Delivered and approved in the year per key of a split (``now`` less ``before``) and
+    metric, exactly: ``(key, metric) → [delivered, approved]``."""
     metric_of = dict(zip(clauses["clause"], clauses["metric"], strict=True))
     # Numerators summed per denominator (integers), then one Fraction per denominator: exact,
     # without adding a Fraction per clause and group (most of the report's Python time).
-    parts: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0])
-    for point, sign in ((now, 1), (before, -1)):
-        for (clause_id, group), value in point.groups.items():
+    parts: dict[tuple[object, str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for split, sign in ((now, 1), (before, -1)):
+        for (clause_id, group), value in split.items():
             metric = metric_of.get(clause_id)
             if metric is None:  # a clause of a contract that did not run in the year
                 continue
             reported, verified = value.reported, value.verified
             parts[(group, metric, reported.denominator)][0] += sign * reported.numerator
             parts[(group, metric, verified.denominator)][1] += sign * verified.numerator
-    sums: dict[tuple[int, str], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
+    sums: dict[tuple[object, str], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
     for (group, metric, denominator), (reported, verified) in parts.items():
         total = sums[(group, metric)]
         total[0] += Fraction(reported, denominator)
         total[1] += Fraction(verified, denominator)
+    return sums
+
+
+def _group_frame(
+    now: _Point, before: _Point, clauses: pd.DataFrame, names: dict[int, tuple[str, str]]
+) -> pd.DataFrame:
+    """Delivered and approved in the year per target group and metric (exact until shown)."""
+    sums = _split_sums(now.groups, before.groups, clauses)
     lines = [
         {
             "target_group_code": names[group][0],
@@ -265,17 +312,65 @@ def _group_frame(
     return frame
 
 
-def _foreign_born_women(groups: pd.DataFrame) -> pd.DataFrame:
+def _facts_frame(now: _Point, before: _Point, clauses: pd.DataFrame) -> pd.DataFrame:
+    """Delivered and approved in the year per combination of the rows' facts and metric (exact
+    until shown): ``foreign_born_woman`` (bool), ``employment_type``, ``gender``, ``age_band``."""
+    sums = _split_sums(now.facts, before.facts, clauses)
+    lines = []
+    for (key, metric), (delivered, approved) in sums.items():
+        fbw, employment_type, gender, age_band = facts_of(key)
+        lines.append(
+            {
+                "foreign_born_woman": fbw,
+                "employment_type": employment_type,
+                "gender": gender,
+                "age_band": age_band,
+                "metric": metric,
+                "delivered": delivered,
+                "approved": approved,
+            }
+        )
+    columns = [
+        "foreign_born_woman",
+        "employment_type",
+        "gender",
+        "age_band",
+        "metric",
+        "delivered",
+        "approved",
+    ]
+    return pd.DataFrame(lines, columns=columns)
+
+
+def _fact_table(facts: pd.DataFrame, column: str, codes: list[str]) -> pd.DataFrame:
+    """Delivered and approved in the year per value of one fact (``column``) and metric, in the
+    order of ``codes`` (its choices), "not told" included; shown rounded."""
+    lines = []
+    for code in codes:
+        for metric in Metric.values:
+            chosen = facts[(facts[column] == code) & (facts["metric"] == metric)]
+            if chosen.empty:
+                continue
+            lines.append(
+                {
+                    column: code,
+                    "metric": metric,
+                    "delivered": _decimal(sum(chosen["delivered"], Fraction(0))),
+                    "approved": _decimal(sum(chosen["approved"], Fraction(0))),
+                }
+            )
+    return pd.DataFrame(lines, columns=[column, "metric", "delivered", "approved"])
+
+
+def _foreign_born_women(facts: pd.DataFrame) -> pd.DataFrame:
+    """Per metric: delivered in the year for foreign-born women, for everyone, and the share."""
     lines = []
     for metric in Metric.values:
-        of_metric = groups[groups["metric"] == metric]
+        of_metric = facts[facts["metric"] == metric]
         if of_metric.empty:
             continue
         whole = sum(of_metric["delivered"], Fraction(0))
-        part = sum(
-            of_metric.loc[of_metric["target_group_code"] == FOREIGN_BORN_WOMEN, "delivered"],
-            Fraction(0),
-        )
+        part = sum(of_metric.loc[of_metric["foreign_born_woman"], "delivered"], Fraction(0))
         lines.append(
             {
                 "metric": metric,
@@ -395,12 +490,13 @@ def _year_over_year(
                 _decimal(sum(then["previous_delivered"], Fraction(0))),
             )
         )
+        # A dialogue clause expects nothing: its None adds nothing.
         lines.append(
             (
                 f"{metric.value}_expected",
                 _("%(metric)s expected") % {"metric": str(metric.label).capitalize()},
-                sum(now["expected"], Decimal(0)) if len(now) else Decimal(0),
-                sum(then["previous_expected"], Decimal(0)) if len(then) else Decimal(0),
+                sum((v for v in now["expected"] if not _untold(v)), Decimal(0)),
+                sum((v for v in then["previous_expected"] if not _untold(v)), Decimal(0)),
             )
         )
     lines.append(
@@ -597,9 +693,9 @@ def _annual_report(
     }
     groups = _group_frame(now, before, clauses, names)
     last_clauses = all_clauses[all_clauses["in_previous_year"]]
-    earlier_groups = _group_frame(before, earlier, last_clauses, names)
-    fbw = _foreign_born_women(groups)
-    fbw_then = _foreign_born_women(earlier_groups)
+    facts = _facts_frame(now, before, clauses)
+    fbw = _foreign_born_women(facts)
+    fbw_then = _foreign_born_women(_facts_frame(before, earlier, last_clauses))
 
     def placements_share(frame: pd.DataFrame) -> Decimal | None:
         line = frame[frame["metric"] == Metric.PLACEMENTS.value]
@@ -636,6 +732,9 @@ def _annual_report(
         by_metric=_grouped(clauses, ["metric"]),
         by_district=_grouped(clauses, ["district", "metric"]),
         by_target_group=groups_shown,
+        by_employment_type=_fact_table(facts, "employment_type", EmploymentType.values),
+        by_gender=_fact_table(facts, "gender", Gender.values),
+        by_age_band=_fact_table(facts, "age_band", AgeBand.values),
         foreign_born_women=fbw,
         by_contractor=_grouped(clauses, ["contractor", "metric"]),
         by_status=_grouped(clauses, ["status"], figures=[]),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import charts
+from internships.choices import AgeBand, EmploymentType, Gender
 
 from .annual import AnnualReport
 from .benchmarks import VERDICTS
@@ -49,7 +50,10 @@ COLUMNS = {
     "approved": gettext_lazy("approved in the year"),
     "reported_to_date": gettext_lazy("reported to date"),
     "target_group": gettext_lazy("target group"),
-    "all_groups": gettext_lazy("all target groups"),
+    "employment_type": gettext_lazy("employment type"),
+    "gender": gettext_lazy("gender"),
+    "age_band": gettext_lazy("age band"),
+    "all_groups": gettext_lazy("all participants"),
     "share_pct": gettext_lazy("share (%)"),
     "period_start": gettext_lazy("period start"),
     "period_end": gettext_lazy("period end"),
@@ -95,6 +99,9 @@ VALUES = {
     "status": dict(ClauseStatus.choices),
     "forecast": dict(Forecast.choices),
     "state": REPORT_STATES,
+    "employment_type": dict(EmploymentType.choices),
+    "gender": dict(Gender.choices),
+    "age_band": dict(AgeBand.choices),
     "placements_verdict": VERDICTS,
     "weeks_verdict": VERDICTS,
     "verdict": VERDICTS,
@@ -227,7 +234,10 @@ def report_charts(report: AnnualReport) -> list[tuple[str, SafeString]]:
     progress = [
         (
             str(Metric(line["metric"]).label),
-            Decimal(100) * line["delivered"] / line["expected"] if line["expected"] else 0,
+            # Only dialogue clauses (no expected): nothing to compare with.
+            Decimal(100) * line["delivered"] / line["expected"]
+            if not _missing(line["expected"]) and line["expected"]
+            else 0,
         )
         for _index, line in report.by_metric.iterrows()
     ]

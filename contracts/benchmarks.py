@@ -96,7 +96,8 @@ def contract_benchmark(
     band = band_for(msek, bands)
     sums: dict[str, list[Decimal]] = {}
     for item in evaluations:
-        if item.evaluation.metric in BENCHMARKED:
+        # A dialogue clause has no target: it is not benchmarked.
+        if item.evaluation.metric in BENCHMARKED and item.evaluation.target is not None:
             total = sums.setdefault(item.evaluation.metric, [Decimal(0)] * 3)
             total[0] += item.evaluation.target
             total[1] += item.evaluation.reported

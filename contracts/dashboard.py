@@ -16,8 +16,10 @@ from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 
+from internships.choices import AgeBand, EmploymentType, Gender
 from internships.counting import REPORTED
 from internships.models import PlacementRow
+from internships.selectors import foreign_born_women_q
 
 from . import caching
 from .choices import AlertState, ClauseStatus, Metric
@@ -28,7 +30,8 @@ from .selectors import ClauseEvaluation, alert_list, evaluate_clauses, overdue_p
 
 logger = logging.getLogger(__name__)
 
-FOREIGN_BORN_WOMEN = "foreign_born_women"
+#: The row facts the dashboard breaks participants down by, and their choices (in order).
+FACTS = {"employment_type": EmploymentType, "gender": Gender, "age_band": AgeBand}
 ON_COURSE = (ClauseStatus.MET, ClauseStatus.ON_TRACK)
 ATTENTION = (ClauseStatus.BREACHED, ClauseStatus.BEHIND, ClauseStatus.AT_RISK)
 #: The clause list's "every status" choice (as :data:`contracts.forms.ALL`).
@@ -71,6 +74,9 @@ class Dashboard:
     participants_fbw: int = 0
     by_district: list[tuple[str, int]] = field(default_factory=list)
     by_target_group: list[tuple[str, int]] = field(default_factory=list)
+    #: Participants per employment type, gender and age band: ``fact → [(code, count)]``, every
+    #: choice in order ("not told" included), as the target groups are counted.
+    by_fact: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: The ids behind the names of :attr:`by_district` and :attr:`by_target_group` (for links).
     district_ids: dict[str, int] = field(default_factory=dict)
     target_group_ids: dict[str, int] = field(default_factory=dict)
@@ -80,7 +86,8 @@ class Dashboard:
 
     @property
     def fbw_share(self) -> Decimal | None:
-        """Share of this year's participants in the target group foreign-born women, in %."""
+        """Share of this year's participants who are foreign-born women, in %
+        (:func:`internships.selectors.foreign_born_women_q`)."""
         if not self.participants:
             return None
         return (Decimal(100) * self.participants_fbw / self.participants).quantize(Decimal("0.1"))
@@ -140,7 +147,10 @@ def dashboard_build(
         board.placements_delivered += item.evaluation.reported - (
             earlier.reported if earlier else 0
         )
-        board.placements_expected += item.evaluation.expected - (earlier.expected if earlier else 0)
+        if item.evaluation.expected is not None:  # a dialogue clause expects nothing
+            board.placements_expected += item.evaluation.expected - (
+                earlier.expected if earlier and earlier.expected is not None else 0
+            )
     board.overdue = overdue_periods(
         contracts.select_related("contractor").order_by("reference"), as_of=as_of
     )
@@ -152,10 +162,11 @@ def dashboard_build(
         fbw=Count(
             "participant_ref",
             distinct=True,
-            filter=Q(target_group__code=FOREIGN_BORN_WOMEN),
+            filter=foreign_born_women_q(),
         ),
     )
     board.participants, board.participants_fbw = totals["people"], totals["fbw"]
+    board.by_fact = _by_fact(rows)
     districts = list(
         rows.values_list("report__contract__district__name", "report__contract__district_id")
         .annotate(count=Count("participant_ref", distinct=True))
@@ -175,6 +186,22 @@ def dashboard_build(
     if user is not None:
         board.alerts = list(open_alerts(user=user, contracts=contracts)[:50])
     return board
+
+
+def _by_fact(rows: QuerySet[PlacementRow]) -> dict[str, list[tuple[str, int]]]:
+    """Distinct participants of ``rows`` per value of each fact of :data:`FACTS`, every choice
+    listed (0 when none): one aggregate query per fact. A participant whose rows differ counts
+    under each value, as under each target group."""
+    result = {}
+    for fact, choices in FACTS.items():
+        counts = dict(
+            rows.order_by()
+            .values_list(fact)
+            .annotate(count=Count("participant_ref", distinct=True))
+            .values_list(fact, "count")
+        )
+        result[fact] = [(code, counts.get(code, 0)) for code in choices.values]
+    return result
 
 
 def open_alerts(*, user, contracts: QuerySet[Contract]) -> QuerySet[Alert]:
@@ -197,7 +224,8 @@ def _rankings(contracts: QuerySet[Contract], evaluations: list[ClauseEvaluation]
     }
     tally: dict[tuple[str, int], list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
     for item in evaluations:
-        if item.evaluation.status == ClauseStatus.NOT_STARTED:
+        # A dialogue clause has no target, so it is neither on course nor behind.
+        if item.evaluation.status in (ClauseStatus.NOT_STARTED, ClauseStatus.DIALOGUE):
             continue
         entry = tally[names[item.clause.contract_id]]
         entry[0] += item.evaluation.status in ON_COURSE
@@ -237,9 +265,9 @@ class ClauseLine(NamedTuple):
     metric: str
     status: str
     reported: Decimal
-    expected: Decimal
+    expected: Decimal | None  # None for a dialogue clause (shown "–")
     verified: Decimal
-    target: Decimal
+    target: Decimal | None
     forecast: str
     forecast_date: date | None
     #: Needs attention: behind in some way, or on course but short of the target at this pace.

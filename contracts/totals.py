@@ -27,7 +27,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
-from internships.choices import Verification
+from internships.choices import AgeBand, EmploymentType, Gender, Verification
 from internships.counting import REPORTED, VERIFIED
 
 from .choices import Metric
@@ -51,14 +51,71 @@ class ClauseTotals:
     first_day: date | None = None
 
 
-def _sql(contracts_sql: str, *, by_group: bool = False) -> tuple[str, str, str]:
+#: What :func:`clause_group_totals` can split by. A participant of a placements clause is
+#: counted under the least key of their counted rows.
+#: - ``target_group``: the row's target group id;
+#: - ``facts``: a number (:func:`facts_key`, :func:`facts_of`) made of, from the highest digit,
+#:   0 for a foreign-born woman (:func:`internships.selectors.is_foreign_born_woman`) or 1 for
+#:   anyone else — so a participant with any such row counts as one, as on the dashboard — then
+#:   the row's employment type, gender and age band, each as its position among its choices.
+SPLITS = ("target_group", "facts")
+#: The facts of the ``facts`` split, from the highest digit after the foreign-born-women one.
+FACTS = (
+    ("employment_type", tuple(EmploymentType.values)),
+    ("gender", tuple(Gender.values)),
+    ("age_band", tuple(AgeBand.values)),
+)
+
+
+def facts_key(fbw: bool, *values: str) -> int:
+    """The ``facts`` split's key of a row (in Python, as the SQL computes it)."""
+    key = 0 if fbw else 1
+    for (_name, choices), value in zip(FACTS, values, strict=True):
+        key = key * 10 + choices.index(value)
+    return key
+
+
+def facts_of(key: int) -> tuple[bool, str, str, str]:
+    """A ``facts`` key read back: foreign-born woman, employment type, gender, age band."""
+    values = []
+    for _name, choices in reversed(FACTS):
+        key, index = divmod(key, 10)
+        values.append(choices[index])
+    return (key == 0, *reversed(values))
+
+
+def _split_column(by: str) -> str:
+    if by == "facts":
+        from internships.selectors import foreign_born_women_sql
+
+        parts = [f"CASE WHEN {foreign_born_women_sql('r', 'fbw_group')} THEN 0 ELSE 1 END"]
+        for name, choices in FACTS:
+            if len(choices) > 10 or not all(
+                c.replace("-", "").replace("+", "").isalnum() for c in choices
+            ):
+                raise ValueError(f"cannot encode {name}")  # never happens: our own codes
+            cases = " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(choices))
+            parts.append(f"CASE r.{name} {cases} END")
+        key = parts[0]
+        for part in parts[1:]:
+            key = f"({key}) * 10 + {part}"
+        return key
+    if by != "target_group":
+        raise ValueError(f"not a split: {by!r}")
+    return "r.target_group_id"
+
+
+def _sql(contracts_sql: str, *, by_group: bool | str = False) -> tuple[str, str, str]:
     """The three aggregate queries, with the day arithmetic of the connection's database.
 
-    ``by_group`` splits each clause's sums by the rows' target group (a second result column):
-    weeks and hours add up per row, and each participant of a placements clause is counted in
-    one group, the lowest id among their counted rows, so the groups add up to the clause.
+    ``by_group`` splits each clause's sums by the rows' target group (``True``) or by another
+    key of :data:`SPLITS` (a second result column): weeks and hours add up per row, and each
+    participant of a placements clause is counted in one group, the least key among their
+    counted rows (for target groups, the lowest id), so the groups add up to the clause.
     """
-    group_column = "r.target_group_id" if by_group else "0"
+    group_column = (
+        _split_column("target_group" if by_group is True else by_group) if by_group else "0"
+    )
     postgresql = connection.vendor == "postgresql"
     if postgresql:
         least, greatest = "LEAST", "GREATEST"
@@ -250,6 +307,20 @@ def _exact(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def _key(group: object) -> int:
+    """A split's key as Python keeps it: an integer."""
+    return int(group)
+
+
+def _fbw_group() -> int | None:
+    """The id of the target group ``foreign_born_women``, if there is one."""
+    from internships.selectors import FOREIGN_BORN_WOMEN
+
+    from .models import TargetGroup
+
+    return TargetGroup.objects.filter(code=FOREIGN_BORN_WOMEN).values_list("pk", flat=True).first()
+
+
 def _hours(parts: dict[int, list[Decimal]]) -> ClauseTotals:
     """Σ amount / divisor over ``divisor → [reported, verified]`` amounts, exactly, with one
     Fraction per total (adding Fractions term by term cost more than the query's fetch)."""
@@ -280,17 +351,22 @@ def clause_totals(contracts: QuerySet[Contract], *, as_of: date) -> dict[int, Cl
     return _totals(contracts, as_of).clauses
 
 
-def clause_group_totals(contracts: QuerySet[Contract], *, as_of: date) -> GroupTotals:
+def clause_group_totals(
+    contracts: QuerySet[Contract], *, as_of: date, by: str = "target_group"
+) -> GroupTotals:
     """:func:`clause_totals` split by target group: ``(clause id, target group id) → totals``,
     and the clauses' totals (as :func:`clause_totals` gives them) from the same three queries.
 
     The groups of a clause add up exactly to its total (a participant of a placements clause is
-    counted in the lowest-id group of their counted rows).
+    counted in the lowest-id group of their counted rows). ``by`` splits by another key of
+    :data:`SPLITS` instead.
     """
-    return _totals(contracts, as_of, by_group=True)
+    return _totals(contracts, as_of, by_group=True if by == "target_group" else by)
 
 
-def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = False) -> GroupTotals:
+def _totals(
+    contracts: QuerySet[Contract], as_of: date, *, by_group: bool | str = False
+) -> GroupTotals:
     """The totals per clause, and per clause and target group if ``by_group``."""
     try:
         # Unordered: an ordered DISTINCT subquery would select its ordering columns too.
@@ -310,6 +386,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
         "placements": Metric.PLACEMENTS.value,
         "weeks": Metric.PLACEMENT_WEEKS.value,
         "fte": Metric.FTE_MONTHS.value,
+        "fbw_group": _fbw_group() if by_group == "facts" else None,
     }
     # Summed as integers (days, participants) and exact decimals (hours, per divisor) for each
     # clause and for each clause and group; Fractions are made once per total at the end.
@@ -322,7 +399,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
         cursor.execute(sums_sql, params)
         for row in cursor:
             clause_id, group, divisor, rep_days, ver_days, rep_hours, ver_hours, ft = row
-            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            keys = (clause_id, (clause_id, _key(group))) if by_group else (clause_id,)
             if divisor:  # hours: rep_hours / divisor and ver_hours / divisor
                 reported, verified = _exact(rep_hours), _exact(ver_hours)
                 for key in keys:
@@ -338,7 +415,7 @@ def _totals(contracts: QuerySet[Contract], as_of: date, *, by_group: bool = Fals
                     total[1] += int(ver_days or 0)
         cursor.execute(placements_sql, params)
         for clause_id, group, reported, verified in cursor:
-            keys = (clause_id, (clause_id, int(group))) if by_group else (clause_id,)
+            keys = (clause_id, (clause_id, _key(group))) if by_group else (clause_id,)
             for key in keys:
                 total = counts[key]
                 total[0] += int(reported)

@@ -123,8 +123,10 @@ def _history(filtered: _Filtered, wanted: int | None, attention: selectors.Lines
         )
         e = next(item.evaluation for item in live if item.clause.id == clause.pk)
         points.append((filtered.as_of, e.expected, e.reported, e.verified))
+    # A dialogue clause expects nothing: it has no line of expected figures.
+    expected = [(day, exp) for day, exp, _rep, _ver in points if exp is not None]
     series = [
-        charts.Series(_("Expected"), [(day, exp) for day, exp, _rep, _ver in points]),
+        *([charts.Series(_("Expected"), expected)] if expected else []),
         charts.Series(_("Reported"), [(day, rep) for day, _exp, rep, _ver in points]),
         charts.Series(_("Approved"), [(day, ver) for day, _exp, _rep, ver in points]),
     ]
@@ -209,6 +211,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "links_at_risk": links.clauses(status=ClauseStatus.AT_RISK),
         "links_behind": links.clauses(status=ClauseStatus.BEHIND),
         "links_breached": links.clauses(status=ClauseStatus.BREACHED),
+        "links_dialogue": links.clauses(status=ClauseStatus.DIALOGUE),
         "links_placements": links.clauses(metric=Metric.PLACEMENTS),
         "history_chart": history_chart,
         "history_legend": history_legend,
@@ -239,7 +242,35 @@ def _charts_html(board, links: _DashboardLinks, year: int) -> str:
     ranking_rows = [
         (r, links.dashboard(contractor=r.contractor_id)) for r in board.rankings[:DASHBOARD_ROWS]
     ]
+    fact_titles = {
+        "employment_type": (
+            _("Participants by employment type"),
+            _("Employment type"),
+            _("Participants by employment type, %(year)s"),
+        ),
+        "gender": (_("Participants by gender"), _("Gender"), _("Participants by gender, %(year)s")),
+        "age_band": (
+            _("Participants by age band"),
+            _("Age band"),
+            _("Participants by age band, %(year)s"),
+        ),
+    }
+    facts = []
+    for fact, counts in board.by_fact.items():
+        heading, column, chart_title = fact_titles[fact]
+        labels = dict(selectors.FACTS[fact].choices)
+        named = [(str(labels[code]).capitalize(), count) for code, count in counts]
+        chart = charts.bar_chart(
+            named,
+            title=chart_title % {"year": year},
+            description=_(
+                "Distinct participants in submitted and approved reports; "
+                "“not told” where the report does not say."
+            ),
+        )
+        facts.append((fact, heading, column, chart, named))
     context = {
+        "facts": facts,
         "board": board,
         "district_rows": district_rows,
         "group_rows": group_rows,

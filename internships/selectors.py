@@ -21,9 +21,58 @@ from contracts.compliance import (
 from contracts.models import Contract
 from contracts.selectors import contract_list, of_visible_contracts
 
-from .choices import ReportStatus
+from .choices import BornAbroad, Gender, ReportStatus
 from .counting import REPORTED, statuses_on_approval
 from .models import PlacementReport, PlacementRow
+
+#: The target group whose rows count as foreign-born women when a row tells neither its gender
+#: nor whether the person was born abroad (docs/RULES.md, the Swedish model).
+FOREIGN_BORN_WOMEN = "foreign_born_women"
+
+
+def is_foreign_born_woman(gender: str, born_abroad: str, target_group_code: str | None) -> bool:
+    """Does a row with these facts count as a foreign-born woman? The one definition
+    (docs/RULES.md): ``gender = woman`` and ``born_abroad = yes``; where neither is told (both
+    ``undisclosed``), a row of the target group ``foreign_born_women`` counts as one."""
+    if gender == Gender.WOMAN and born_abroad == BornAbroad.YES:
+        return True
+    return (
+        gender == Gender.UNDISCLOSED
+        and born_abroad == BornAbroad.UNDISCLOSED
+        and target_group_code == FOREIGN_BORN_WOMEN
+    )
+
+
+def foreign_born_women_q(prefix: str = "") -> Q:
+    """:func:`is_foreign_born_woman` as a filter on rows (``prefix`` reaches them from another
+    model, e.g. ``"rows__"`` from a report)."""
+    return Q(**{f"{prefix}gender": Gender.WOMAN, f"{prefix}born_abroad": BornAbroad.YES}) | Q(
+        **{
+            f"{prefix}gender": Gender.UNDISCLOSED,
+            f"{prefix}born_abroad": BornAbroad.UNDISCLOSED,
+            f"{prefix}target_group__code": FOREIGN_BORN_WOMEN,
+        }
+    )
+
+
+def foreign_born_women_sql(alias: str, group_param: str) -> str:
+    """:func:`is_foreign_born_woman` as an SQL condition on the row table aliased ``alias``;
+    ``group_param`` names the query parameter holding the id of the target group
+    ``foreign_born_women`` (``None`` when there is none). Codes are our own constants."""
+    woman, yes, untold = (
+        Gender.WOMAN.value,
+        BornAbroad.YES.value,
+        Gender.UNDISCLOSED.value,
+    )
+    if BornAbroad.UNDISCLOSED.value != untold or not all(
+        code.isidentifier() for code in (woman, yes, untold)
+    ):  # never happens; guards the literals below
+        raise ValueError("unexpected codes")
+    return (
+        f"(({alias}.gender = '{woman}' AND {alias}.born_abroad = '{yes}')"
+        f" OR ({alias}.gender = '{untold}' AND {alias}.born_abroad = '{untold}'"
+        f" AND {alias}.target_group_id = %({group_param})s))"
+    )
 
 
 def report_list(*, user) -> QuerySet[PlacementReport]:

@@ -100,7 +100,14 @@ def test_charts_are_drawn_as_svg_with_a_text_alternative(client, manager, two_co
     compliance_run(as_of=date(2025, 6, 30))  # a snapshot for the history chart
     client.force_login(manager)
     page = client.get(reverse("dashboard:index"), {"year": 2025}).content.decode()
-    assert page.count('data-chart="bar"') == 3
+    # Districts, target groups, employment types, genders, age bands and the ranking.
+    assert page.count('data-chart="bar"') == 6
+    for heading in (
+        "Deltagare per anställningsform",
+        "Deltagare per kön",
+        "Deltagare per åldersgrupp",
+    ):
+        assert heading in page
     assert 'data-chart="line"' in page and "<polyline" in page
     assert "<title" in page and "<desc" in page
 

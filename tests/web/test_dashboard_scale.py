@@ -108,6 +108,7 @@ def test_cached_figures_equal_the_computed_ones(portfolio):
         "participants_fbw",
         "by_district",
         "by_target_group",
+        "by_fact",
         "rankings",
     ):
         assert getattr(board, name) == getattr(computed, name), name
