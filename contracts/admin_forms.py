@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from internships.choices import EmploymentType
@@ -40,7 +41,7 @@ class SocialClauseForm(forms.ModelForm):
     """
 
     template = forms.ChoiceField(
-        label=_("template"),
+        label=capfirst(_("template")),
         choices=[("", "---------"), *template_choices()],
         required=False,
         help_text=_(
@@ -50,7 +51,7 @@ class SocialClauseForm(forms.ModelForm):
         ),
     )
     employment_types = forms.TypedMultipleChoiceField(
-        label=_("employment types"),
+        label=capfirst(_("employment types")),
         choices=EmploymentType.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
