@@ -17,6 +17,7 @@ from internships.models import PlacementReport, PlacementRow
 from tests.factories import ContractFactory, ReportFactory, RowFactory, SocialClauseFactory
 
 pytestmark = pytest.mark.django_db
+EN = {"accept-language": "en"}
 
 
 @pytest.fixture
@@ -359,3 +360,23 @@ def test_every_template_fills_a_clause_the_model_accepts():
         clause = SocialClause(contract=contract, **values)
         clause.full_clean()
         assert "{" not in clause.text
+
+
+def test_the_pages_of_a_dialogue_clause_show_it_without_a_target(client, staff_officer):
+    """The contract's page evaluates its clauses today: a dialogue clause shows what was
+    reported and no target, expected figure or forecast (needs the engine's dialogue rule)."""
+    clause = _dialogue_clause_with_history()
+
+    contract_page = client.get(
+        reverse("admin:contracts_contract_change", args=[clause.contract_id]), headers=EN
+    )
+    clause_page = client.get(
+        reverse("admin:contracts_socialclause_change", args=[clause.pk]), headers=EN
+    )
+    listing = client.get(reverse("admin:contracts_socialclause_changelist"), headers=EN)
+
+    assert contract_page.status_code == clause_page.status_code == listing.status_code == 200
+    text = contract_page.content.decode()
+    assert "no target (dialogue)" in text
+    assert "expected of" not in text
+    assert "3 reported" in listing.content.decode()  # the latest snapshot's figure
