@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +60,9 @@ class SocialClauseForm(forms.ModelForm):
         help_text=_("Which employment types count. None ticked: every type."),
     )
 
+    class Media:
+        js = ["contracts/clause_template.js"]
+
     class Meta:
         model = SocialClause
         fields = ["contract", *CLAUSE_FIELDS]
@@ -66,6 +71,10 @@ class SocialClauseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A template may give the metric, so the form asks for it only if none does (clean).
         self.fields["metric"].required = False
+        # What each template fills, for the small script that fills the form at once.
+        self.fields["template"].widget.attrs["data-clause-templates"] = json.dumps(
+            {code: template.values() for code, template in TEMPLATES.items()}, default=str
+        )
         if self.instance.template and self.instance.template not in TEMPLATES:
             # A code from a template since retired: keep showing (and keeping) it.
             field = self.fields["template"]
