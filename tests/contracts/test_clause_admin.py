@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -380,3 +383,17 @@ def test_the_pages_of_a_dialogue_clause_show_it_without_a_target(client, staff_o
     assert "no target (dialogue)" in text
     assert "expected of" not in text
     assert "3 reported" in listing.content.decode()  # the latest snapshot's figure
+
+
+def test_the_clause_form_carries_what_each_template_fills_for_its_script(client, staff_officer):
+    page = client.get(reverse("admin:contracts_socialclause_add"), headers=EN)
+    text = page.content.decode()
+
+    assert "contracts/clause_template.js" in text
+    found = re.search(r'data-clause-templates="([^"]*)"', text)
+    assert found
+    fills = json.loads(unescape(found.group(1)))
+    assert set(fills) == set(TEMPLATES)
+    assert fills["uhm_11554_a"]["metric"] == Metric.FTE_MONTHS
+    assert fills["uhm_11554_a"]["first_start_within_days"] == 183
+    assert fills["dialogue_placements"]["kind"] == ClauseKind.DIALOGUE
