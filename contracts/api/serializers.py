@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -48,6 +50,16 @@ class MilestoneSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         fields = ["date", "cumulative_target"]
 
 
+class NullableDecimalField(serializers.DecimalField):
+    """A decimal that may be null, but never an empty string: DRF would read ``""`` as null,
+    which the schema's pattern for the number does not allow."""
+
+    def validate_empty_values(self, data):
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+
 class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A clause; ``milestones`` is the complete list, replaced as a whole on write.
 
@@ -66,6 +78,14 @@ class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         choices=Metric.choices,
         required=False,
         help_text="Required unless `template` gives it.",
+    )
+    target = NullableDecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        allow_null=True,
+        required=False,
+        help_text="Required for a numeric clause; null for a dialogue clause.",
     )
     employment_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EmploymentType.choices),
@@ -104,9 +124,6 @@ class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "template",
             "milestones",
         ]
-        extra_kwargs = {
-            "target": {"help_text": "Required for a numeric clause; null for a dialogue clause."}
-        }
 
     def validate_employment_types(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):

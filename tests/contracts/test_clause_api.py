@@ -145,6 +145,7 @@ def test_what_the_request_gives_wins_over_the_template(api, contract):
         ({**H, "full_time_hours_per_week": "0"}, "full_time_hours_per_week"),
         ({**H, "first_start_within_days": 0}, "first_start_within_days"),
         ({**H, "template": "stockholm_2030"}, "template"),
+        ({"metric": "hours", "target": ""}, "target"),
         ({**H, "requires_matcher_confirmation": "maybe"},
          "requires_matcher_confirmation"),
     ],
