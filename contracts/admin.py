@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin_filters import CONTRACTOR_TITLE, name_search_filter
 from internships.templatetags.ui import amount, forecast_text, status_badge
 
+from .admin_forms import CLAUSE_FIELDS, SocialClauseForm
 from .benchmarks import bands_all, contract_benchmark, per_msek_text
 from .choices import AlertState, ClauseStatus, Metric
 from .models import (
@@ -53,6 +54,13 @@ def clause_badge(clause: SocialClause) -> str:
     """The badge of a clause from its latest snapshot: status in words, expected vs reported."""
     if not getattr(clause, "latest_status", None):
         return _("not evaluated yet")
+    if clause.latest_status == ClauseStatus.DIALOGUE:
+        # A dialogue clause has no target, so nothing is expected of it: only what came.
+        return format_html(
+            "{} {}",
+            status_badge(clause.latest_status),
+            _("%(reported)s reported") % {"reported": amount(clause.latest_reported)},
+        )
     return format_html(
         "{} {}",
         status_badge(clause.latest_status),
@@ -107,6 +115,8 @@ class SocialClauseInline(admin.StackedInline):
     are edited on the clause's own page (the admin cannot nest inlines)."""
 
     model = SocialClause
+    form = SocialClauseForm
+    fields = [*CLAUSE_FIELDS, "compliance", "milestone_list"]
     extra = 0
     show_change_link = True
     filter_horizontal = ["target_groups"]
@@ -121,6 +131,16 @@ class SocialClauseInline(admin.StackedInline):
         evaluation = self.evaluations.get(clause.pk)
         if evaluation is None:
             return "–"
+        if evaluation.status == ClauseStatus.DIALOGUE:
+            return format_html(
+                "{} {}",
+                status_badge(evaluation.status),
+                _("%(reported)s reported, %(verified)s approved; no target (dialogue)")
+                % {
+                    "reported": amount(evaluation.reported),
+                    "verified": amount(evaluation.verified),
+                },
+            )
         return format_html(
             "{} {}<br>{}: {}",
             status_badge(evaluation.status),
@@ -299,6 +319,7 @@ class SocialClauseAdmin(SimpleHistoryAdmin):
         "__str__",
         "compliance",
         "contract",
+        "kind",
         "metric",
         "target",
         "start_date",
@@ -306,6 +327,7 @@ class SocialClauseAdmin(SimpleHistoryAdmin):
     ]
     list_filter = [
         ComplianceStatusFilter,
+        "kind",
         "metric",
         "contract__district",
         name_search_filter("contract__contractor__name", CONTRACTOR_TITLE),
@@ -315,6 +337,8 @@ class SocialClauseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["contract"]
     filter_horizontal = ["target_groups"]
     inlines = [MilestoneInline]
+    form = SocialClauseForm
+    fields = ["contract", *CLAUSE_FIELDS]
 
     class Media:
         css = BADGES

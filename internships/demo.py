@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.choices import ClauseStatus, ContractStatus, Metric, ReportingFrequency
+from contracts.clause_templates import DIALOGUE_PLACEMENTS, UHM_11554_A, ClauseTemplate
 from contracts.compliance import (
     ClauseTerms,
     RowFact,
@@ -31,10 +32,25 @@ from contracts.models import ClauseMilestone, Contract, SocialClause, TargetGrou
 from contracts.schedule import Period
 from core.luhn import luhn_check_digit
 from core.roles import MANAGERS, OFFICERS
-from internships.choices import ReportStatus
-from internships.models import PlacementReport, PlacementRow, RowDates, row_errors
+from internships.choices import (
+    AgeBand,
+    BornAbroad,
+    EmploymentType,
+    Gender,
+    ReferralStatus,
+    ReportStatus,
+    Verification,
+)
+from internships.models import PlacementReport, PlacementRow, Referral, RowDates, row_errors
 from internships.pseudonyms import participant_ref_from
-from procurement.models import Contractor, ContractorMembership, District, Procurement
+from procurement.models import (
+    Contractor,
+    ContractorMembership,
+    District,
+    LabourMarketUnit,
+    LabourMarketUnitMembership,
+    Procurement,
+)
 
 DEFAULT_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, overridable
 ALL_GROUPS = [
@@ -428,17 +444,16 @@ REJECT_COMMENTS = [
 ]
 
 
-def _save_contract(
+def _create_contract(
     plan: ContractPlan,
     *,
     today: date,
-    rng: random.Random,
     procurements: list[Procurement],
     contractors: list[Contractor],
     users: dict,
-    groups: dict[str, TargetGroup],
     result: SeedResult,
-) -> None:
+    matcher: LabourMarketUnit | None = None,
+) -> Contract:
     first_of_month = today.replace(day=1)
     start = add_months(first_of_month, plan.start_months).replace(day=plan.start_day)
     end = add_months(start.replace(day=1), plan.months) - timedelta(days=1)
@@ -456,10 +471,34 @@ def _save_contract(
         status=ContractStatus.COMPLETED
         if end < today - timedelta(days=180)
         else ContractStatus.ACTIVE,
+        matcher=matcher,
     )
     result.count("contracts")
     if plan.has_manager:
         contract.managers.add(users["manager"])
+    return contract
+
+
+def _save_contract(
+    plan: ContractPlan,
+    *,
+    today: date,
+    rng: random.Random,
+    procurements: list[Procurement],
+    contractors: list[Contractor],
+    users: dict,
+    groups: dict[str, TargetGroup],
+    result: SeedResult,
+) -> None:
+    contract = _create_contract(
+        plan,
+        today=today,
+        procurements=procurements,
+        contractors=contractors,
+        users=users,
+        result=result,
+    )
+    start, end = contract.start_date, contract.end_date
     periods = contract.reporting_periods()
     statuses = _period_statuses(plan, periods, today)
     deliveries = _Deliveries(plan, periods, statuses, rng)
@@ -506,9 +545,62 @@ def _save_contract(
     _save_reports(contract, periods, statuses, deliveries, users, groups, rng, result)
 
 
+def row_facts(participant_ref: str, group: str, home: District, districts: list[District]) -> dict:
+    """The Swedish model's facts of one participant (docs/RULES.md): gender, born abroad, age
+    band, home district and employment type, the same in every row of that person.
+
+    Drawn from a generator of the participant's own, so the demo's placements (and every clause's
+    figures) are exactly those they were before rows had these facts. Foreign-born women are told
+    as such in most rows of that target group; in some, neither fact is told, as old rows are.
+    """
+    rng = random.Random(f"facts-{participant_ref}")  # noqa: S311 - demo data
+    if group == "foreign_born_women":
+        told = rng.random() < 0.85
+        gender = Gender.WOMAN if told else Gender.UNDISCLOSED
+        born_abroad = BornAbroad.YES if told else BornAbroad.UNDISCLOSED
+    else:
+        gender = rng.choices(
+            [Gender.MAN, Gender.WOMAN, Gender.OTHER, Gender.UNDISCLOSED], [62, 29, 2, 7]
+        )[0]
+        abroad = [BornAbroad.YES, BornAbroad.NO, BornAbroad.UNDISCLOSED]
+        born_abroad = rng.choices(abroad, [45, 47, 8])[0]
+        if group == "newly_arrived":
+            born_abroad = BornAbroad.YES
+    if group == "youth":
+        age_band = AgeBand.AGE_16_24
+    else:
+        age_band = rng.choices(
+            [AgeBand.AGE_16_24, AgeBand.AGE_25_29, AgeBand.AGE_30_49, AgeBand.AGE_50_64,
+             AgeBand.UNDISCLOSED],
+            [14, 21, 44, 16, 5],
+        )[0]  # fmt: skip
+    where = rng.random()
+    home_district = home if where < 0.55 else rng.choice(districts) if where < 0.85 else None
+    employment_type = (
+        EmploymentType.APPRENTICESHIP if rng.random() < 0.1 else EmploymentType.INTERNSHIP
+    )
+    return {
+        "gender": gender,
+        "born_abroad": born_abroad,
+        "age_band": age_band,
+        "home_district": home_district,
+        "employment_type": employment_type,
+    }
+
+
 def _save_reports(contract, periods, statuses, deliveries, users, groups, rng, result) -> None:
     contractor_user = users["entreprenor1" if contract.contractor_id == users[
         "entreprenor1"].contractor_membership.contractor_id else "entreprenor2"]  # fmt: skip
+    districts = list(District.objects.order_by("name"))
+    facts: dict[str, dict] = {}
+
+    def facts_of(row: RowDates, group: str) -> dict:
+        if row.participant_ref not in facts:
+            facts[row.participant_ref] = row_facts(
+                row.participant_ref, group, contract.district, districts
+            )
+        return facts[row.participant_ref]
+
     rows_by_period: dict[int, list[tuple[RowDates, str]]] = {}
     for rows in deliveries.participants:
         for period_index, row, group in rows:
@@ -547,6 +639,7 @@ def _save_reports(contract, periods, statuses, deliveries, users, groups, rng, r
                     end_date=row.end_date,
                     hours=row.hours,
                     role=rng.choice(ROLES) or "",
+                    **facts_of(row, group),
                 )
                 for row, group in rows
             )
@@ -554,6 +647,17 @@ def _save_reports(contract, periods, statuses, deliveries, users, groups, rng, r
     if contract.reference == CORRECTED_CONTRACT:
         _correct_first_approved(contract, contractor_user, users["officer"], result)
 
+
+#: The row facts a correction copies as they were.
+CORRECTION_COPIES = (
+    "employment_type",
+    "offered_on",
+    "ended_by_participant",
+    "gender",
+    "born_abroad",
+    "age_band",
+    "home_district_id",
+)
 
 #: The demo contract whose first approved report was corrected (issue 6: every version kept).
 CORRECTED_CONTRACT = "K-2024-105"
@@ -595,11 +699,307 @@ def _correct_first_approved(contract, contractor_user, officer, result) -> None:
             hours=row.hours,
             role="Träarbetare" if index == 0 else row.role,
             notes=row.notes,
+            **{name: getattr(row, name) for name in CORRECTION_COPIES},
         )
         for index, row in enumerate(rows)
     )
     result.count("reports")
     result.count("rows", len(rows))
+
+
+# --- The Swedish model (issue 14): a matching organisation, an 11554 clause, a dialogue clause ----
+
+#: The labour-market unit that matches candidates to the demo's Swedish-model contracts: name,
+#: organisationsnummer (Jönköpings kommun's), e-mail.
+MATCHER_UNIT = (
+    "Jönköpings kommun, Arbetsmarknadsenheten",
+    "212000-0530",
+    "arbetsmarknadsenheten@jonkoping.example.se",
+)
+MATCHER_USER = ("matchare", "Maja", "Matchare")
+
+DISPUTE_COMMENT = (
+    "Personen är inte inskriven hos Arbetsmarknadsenheten och har inte anvisats av oss; "
+    "anställningen kan inte räknas som sysselsättningskrav."
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """One participant of a Swedish-model demo contract and the facts the contractor tells."""
+
+    ref: str
+    group: str
+    employment_type: str
+    start_day: int  # days after the contract's start
+    weeks: int
+    weekly_hours: int
+    gender: str
+    born_abroad: str
+    age_band: str
+    home: str | None  # district name; None: outside the company's districts or not told
+    offered_days_before: int | None = None
+    ended_by_participant: bool = False  # on the last row: the participant left early
+    disputed: bool = False  # the matcher disputes every row of this person
+
+
+@dataclass(frozen=True)
+class ReferralPlan:
+    ref: str
+    group: str
+    employment_type: str
+    start_day: int  # proposed start, days after the contract's start
+    status: str
+    decline_reason: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class SwedishPlan:
+    contract: ContractPlan
+    template: ClauseTemplate
+    target: int | None
+    penalty: int
+    people: tuple[Person, ...]
+    referrals: tuple[ReferralPlan, ...] = ()
+
+
+EMP, APP, INT = EmploymentType.EMPLOYMENT, EmploymentType.APPRENTICESHIP, EmploymentType.INTERNSHIP
+WOMAN, MAN, NOT_TOLD = Gender.WOMAN, Gender.MAN, Gender.UNDISCLOSED
+YES, NO, UNTOLD = BornAbroad.YES, BornAbroad.NO, BornAbroad.UNDISCLOSED
+SWEDISH_PLANS = [
+    SwedishPlan(
+        ContractPlan(
+            "K-2025-115", "Öxnehaga kv. Tranan, 80 lägenheter", 2, 0, "Öxnehaga", 190, -9, 30,
+            ReportingFrequency.MONTHLY, (),
+        ),
+        UHM_11554_A, 48, 20000,
+        (
+            Person("D115-001", "long_term_unemployed", EMP, 45, 26, 40, MAN, YES, "30-49",
+                   "Öxnehaga", offered_days_before=20),
+            Person("D115-002", "foreign_born_women", EMP, 70, 20, 30, WOMAN, YES, "30-49",
+                   "Råslätt", offered_days_before=10),
+            Person("D115-003", "youth", APP, 100, 60, 40, MAN, NO, "16-24", "Öxnehaga"),
+            Person("D115-004", "newly_arrived", EMP, 120, 10, 40, MAN, YES, "25-29", "Öxnehaga",
+                   ended_by_participant=True),
+            Person("D115-005", "long_term_unemployed", EMP, 150, 16, 40, NOT_TOLD, NO, "50-64",
+                   None, disputed=True),
+            Person("D115-006", "other", INT, 60, 8, 30, WOMAN, NO, "16-24", "Huskvarna"),
+            Person("AME-2025-0455", "foreign_born_women", EMP, 200, 30, 40, WOMAN, YES, "25-29",
+                   "Öxnehaga", offered_days_before=14),
+        ),
+        (
+            ReferralPlan("AME-2025-0455", "foreign_born_women", EMP, 200, ReferralStatus.ACCEPTED,
+                         notes="Undersköterskeutbildning, vill byta yrke. B-körkort."),
+            ReferralPlan("AME-2025-0413", "long_term_unemployed", EMP, 90, ReferralStatus.DECLINED,
+                         decline_reason="Tjänsten kräver C-körkort, som kandidaten saknar."),
+            ReferralPlan("AME-2026-0017", "newly_arrived", APP, 290, ReferralStatus.ACCEPTED,
+                         notes="Lärling som betongarbetare; SFI på kvällstid."),
+            ReferralPlan("AME-2026-0032", "youth", EMP, 300, ReferralStatus.PROPOSED,
+                         notes="Gymnasieexamen från bygg- och anläggningsprogrammet."),
+        ),
+    ),
+    SwedishPlan(
+        ContractPlan(
+            "K-2025-116", "Råslätt kv. Vildsvinet, stambyte", 2, 1, "Råslätt", 70, -7, 24,
+            ReportingFrequency.QUARTERLY, (),
+        ),
+        DIALOGUE_PLACEMENTS, None, 0,
+        (
+            Person("D116-001", "newly_arrived", INT, 20, 8, 32, WOMAN, YES, "30-49", "Råslätt"),
+            Person("D116-002", "youth", INT, 75, 10, 36, MAN, NO, "16-24", "Råslätt"),
+            Person("D116-003", "disability", INT, 110, 6, 20, MAN, UNTOLD, "50-64", "Öxnehaga"),
+        ),
+        (
+            ReferralPlan("AME-2025-0398", "youth", INT, 60, ReferralStatus.DECLINED,
+                         decline_reason="Praktikplatsen är redan tillsatt under hösten."),
+        ),
+    ),
+]  # fmt: skip
+
+
+def ensure_matcher(password: str, result: SeedResult) -> tuple[LabourMarketUnit, User]:
+    """The labour-market unit and its demo user ``matchare`` (role matcher)."""
+    name, org_number, email = MATCHER_UNIT
+    unit, created = LabourMarketUnit.objects.get_or_create(
+        name=name, defaults={"org_number": org_number, "contact_email": email}
+    )
+    result.count("labour-market units", int(created))
+    username, first, last = MATCHER_USER
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.se"},
+    )
+    result.count("users", int(created))
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    LabourMarketUnitMembership.objects.get_or_create(user=user, defaults={"unit": unit})
+    return unit, user
+
+
+def _person_dates(person: Person, contract: Contract) -> tuple[date, date]:
+    start = contract.start_date + timedelta(days=person.start_day)
+    return start, start + timedelta(weeks=person.weeks) - timedelta(days=1)
+
+
+def _person_rows(person: Person, contract: Contract, periods, statuses) -> list[tuple]:
+    """``(period index, row fields)`` of one person, one row per reported period worked."""
+    start, end = _person_dates(person, contract)
+    rows = []
+    for index, period in enumerate(periods):
+        row_start, row_end = max(start, period.start), min(end, period.end)
+        if row_start > row_end or index not in statuses:
+            continue
+        days = (row_end - row_start).days + 1
+        hours = (Decimal(person.weekly_hours) * days / 7).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        rows.append((index, RowDates(person.ref, row_start, row_end, hours)))
+    return rows
+
+
+def _save_swedish_contract(
+    plan: SwedishPlan,
+    *,
+    today: date,
+    rng: random.Random,
+    unit: LabourMarketUnit,
+    matcher_user: User,
+    procurements: list[Procurement],
+    contractors: list[Contractor],
+    users: dict,
+    groups: dict[str, TargetGroup],
+    result: SeedResult,
+) -> None:
+    """A contract served by the labour-market unit, with a clause filled from ``plan.template``,
+    rows with every fact of the Swedish model, the matcher's confirmations and disputes, and
+    referrals accepted, declined and waiting."""
+    contract = _create_contract(
+        plan.contract,
+        today=today,
+        procurements=procurements,
+        contractors=contractors,
+        users=users,
+        result=result,
+        matcher=unit,
+    )
+    target = None if plan.target is None else Decimal(plan.target)
+    template = plan.template
+    values = template.values()
+    SocialClause.objects.create(
+        contract=contract,
+        target=target,
+        start_date=contract.start_date,
+        due_date=contract.end_date,
+        penalty_per_unit_sek=Decimal(plan.penalty),
+        text=template.wording(
+            target=target,
+            min_placement_weeks=values["min_placement_weeks"],
+            full_time_hours_per_week=values["full_time_hours_per_week"],
+        ),
+        template=template.code,
+        **values,
+    )
+    result.count("clauses")
+    periods = contract.reporting_periods()
+    statuses = _period_statuses(plan.contract, periods, today)
+    contractor_user = users["entreprenor1" if plan.contract.contractor == 0 else "entreprenor2"]
+    districts = {district.name: district for district in District.objects.all()}
+    rows_by_period: dict[int, list[tuple[Person, RowDates, bool]]] = {}
+    for person in plan.people:
+        rows = _person_rows(person, contract, periods, statuses)
+        for number, (index, row) in enumerate(rows):
+            rows_by_period.setdefault(index, []).append((person, row, number == len(rows) - 1))
+    first_rows: dict[str, PlacementRow] = {}
+    for index, report_statuses in statuses.items():
+        period = periods[index]
+        for status in report_statuses:
+            sent = status != ReportStatus.DRAFT
+            reviewed = status in (ReportStatus.APPROVED, ReportStatus.REJECTED)
+            submitted_on = period.due_date - timedelta(days=rng.randint(0, 9))
+            report = PlacementReport.objects.create(
+                contract=contract,
+                period_start=period.start,
+                period_end=period.end,
+                status=status,
+                submitted_by=contractor_user if sent else None,
+                submitted_at=_aware(submitted_on) if sent else None,
+                reviewed_by=users["officer"] if reviewed else None,
+                reviewed_at=_aware(submitted_on + timedelta(days=rng.randint(2, 12)))
+                if reviewed
+                else None,
+            )
+            result.count("reports")
+            entries = rows_by_period.get(index, [])
+            problems = row_errors(report, [row for _person, row, _last in entries])
+            if problems:  # the plan must only ever make valid data
+                raise AssertionError(f"demo rows for {report} are invalid: {problems}")
+            for person, row, last in entries:
+                verification = Verification.UNCONFIRMED
+                if person.disputed and sent:
+                    verification = Verification.DISPUTED
+                elif status == ReportStatus.APPROVED:
+                    verification = Verification.CONFIRMED
+                checked = verification != Verification.UNCONFIRMED
+                first_day, last_day = _person_dates(person, contract)
+                is_first = row.start_date == first_day
+                placed = PlacementRow.objects.create(
+                    report=report,
+                    participant_ref=row.participant_ref,
+                    target_group=groups[person.group],
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    hours=row.hours,
+                    role=rng.choice(ROLES) or "",
+                    employment_type=person.employment_type,
+                    offered_on=row.start_date - timedelta(days=person.offered_days_before)
+                    if is_first and person.offered_days_before is not None
+                    else None,
+                    # Left early: told on the row that ends the job (if it is reported yet).
+                    ended_by_participant=person.ended_by_participant
+                    and last
+                    and row.end_date == last_day,
+                    gender=person.gender,
+                    born_abroad=person.born_abroad,
+                    age_band=person.age_band,
+                    home_district=districts[person.home] if person.home else None,
+                    verification=verification,
+                    verified_by=matcher_user if checked else None,
+                    verified_at=_aware(submitted_on + timedelta(days=3), 14) if checked else None,
+                    verification_comment=DISPUTE_COMMENT
+                    if verification == Verification.DISPUTED
+                    else "",
+                )
+                result.count("rows")
+                if is_first:
+                    first_rows.setdefault(person.ref, placed)
+    _save_referrals(plan, contract, unit, matcher_user, contractor_user, groups, first_rows, result)
+
+
+def _save_referrals(plan, contract, unit, matcher_user, contractor_user, groups, rows, result):
+    for referral_plan in plan.referrals:
+        proposed = contract.start_date + timedelta(days=referral_plan.start_day)
+        decided = referral_plan.status != ReferralStatus.PROPOSED
+        referral = Referral.objects.create(
+            contract=contract,
+            unit=unit,
+            referred_by=matcher_user,
+            participant_ref=referral_plan.ref,
+            target_group=groups[referral_plan.group],
+            employment_type=referral_plan.employment_type,
+            proposed_start=proposed,
+            notes=referral_plan.notes,
+            status=referral_plan.status,
+            decided_by=contractor_user if decided else None,
+            decided_at=_aware(proposed - timedelta(days=21)) if decided else None,
+            decline_reason=referral_plan.decline_reason,
+            row=rows.get(referral_plan.ref)
+            if referral_plan.status == ReferralStatus.ACCEPTED
+            else None,
+        )
+        # Referred a month before the proposed start (the field is set on create).
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=_aware(proposed - timedelta(days=30), 9)
+        )
+        result.count("referrals")
 
 
 def seed_demo(
@@ -622,6 +1022,7 @@ def seed_demo(
             result.count("contractors", int(created))
             contractors.append(contractor)
         users = ensure_users(password, contractors, result)
+        unit, matcher_user = ensure_matcher(password, result)
         procurements = []
         for reference, title, description, months_ago in PROCUREMENTS:
             procurement, created = Procurement.objects.get_or_create(
@@ -652,7 +1053,21 @@ def seed_demo(
                 groups=groups,
                 result=result,
             )
-        if plans:
+        swedish = [plan for plan in SWEDISH_PLANS if plan.contract.reference not in existing]
+        for plan in swedish:
+            _save_swedish_contract(
+                plan,
+                today=today,
+                rng=random.Random(f"{seed}-{plan.contract.reference}"),  # noqa: S311 - demo data
+                unit=unit,
+                matcher_user=matcher_user,
+                procurements=procurements,
+                contractors=contractors,
+                users=users,
+                groups=groups,
+                result=result,
+            )
+        if plans or swedish:
             _history(today, result)
     return result
 

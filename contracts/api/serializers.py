@@ -1,13 +1,16 @@
+from decimal import Decimal
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.choices import ClauseStatus, FirstStart, Forecast, Metric
+from contracts.choices import ClauseKind, ClauseStatus, FirstStart, Forecast, Metric
+from contracts.clause_templates import TEMPLATES, template_choices, template_fill
 from contracts.exports import SEPARATORS
 from contracts.models import Alert, ClauseMilestone, Contract, SocialClause, TargetGroup
 from core.api.serializers import CleanModelSerializer, FastRepresentationMixin
-from internships.choices import ReportStatus
+from internships.choices import EmploymentType, ReportStatus
 
 #: The largest id a database column can hold (64-bit); a bigger number is a 400, not a 500.
 MAX_ID = 2**63 - 1
@@ -47,8 +50,23 @@ class MilestoneSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         fields = ["date", "cumulative_target"]
 
 
+class NullableDecimalField(serializers.DecimalField):
+    """A decimal that may be null, but never an empty string: DRF would read ``""`` as null,
+    which the schema's pattern for the number does not allow."""
+
+    def validate_empty_values(self, data):
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+
 class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
-    """A clause; ``milestones`` is the complete list, replaced as a whole on write."""
+    """A clause; ``milestones`` is the complete list, replaced as a whole on write.
+
+    ``template`` fills a clause from a model clause (docs/API.md): on create, or when it is
+    changed, every field the request leaves out is filled from the template, and ``text`` too
+    unless the request gives one.
+    """
 
     target_groups = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=TargetGroup.objects.all(), required=False
@@ -56,23 +74,89 @@ class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     milestones = MilestoneSerializer(many=True, required=False)
     start_date = serializers.DateField(required=False)
     due_date = serializers.DateField(required=False)
+    metric = serializers.ChoiceField(
+        choices=Metric.choices,
+        required=False,
+        help_text="Required unless `template` gives it.",
+    )
+    target = NullableDecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        allow_null=True,
+        required=False,
+        help_text="Required for a numeric clause; null for a dialogue clause.",
+    )
+    employment_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EmploymentType.choices),
+        required=False,
+        allow_empty=True,
+        help_text="Which employment types count, each at most once. Empty: every type.",
+    )
+    template = serializers.ChoiceField(
+        choices=template_choices(),
+        required=False,
+        allow_blank=True,
+        help_text="The model clause this clause is filled from: "
+        + ", ".join(f"`{code}`" for code in TEMPLATES)
+        + ". On create or change, it fills what the request leaves out.",
+    )
 
     class Meta:
         model = SocialClause
         fields = [
             "id",
             "contract",
+            "kind",
             "metric",
             "target",
             "start_date",
             "due_date",
             "min_placement_weeks",
             "target_groups",
+            "employment_types",
+            "full_time_hours_per_week",
+            "first_start_within_days",
+            "requires_matcher_confirmation",
             "tolerance_pct",
             "penalty_per_unit_sek",
             "text",
+            "template",
             "milestones",
         ]
+
+    def validate_employment_types(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError(_("Each employment type at most once."))
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        code = attrs.get("template")
+        if code and (self.instance is None or code != self.instance.template):
+            # The wording states the clause's figures: those of the request, else the stored.
+            stored = {
+                name: getattr(self.instance, name)
+                for name in ("target", "min_placement_weeks", "full_time_hours_per_week")
+                if self.instance is not None
+            }
+            filled = template_fill({**stored, **attrs}, template=TEMPLATES[code], keep=set(attrs))
+            if "target" not in attrs:
+                filled.pop("target", None)
+            attrs = filled
+        metric = attrs.get("metric") or getattr(self.instance, "metric", None)
+        if not metric:
+            raise serializers.ValidationError(
+                {"metric": serializers.Field.default_error_messages["required"]}
+            )
+        # The kind and the target go together (the database's check says so too): the message
+        # names the field, whichever of the two the request changed.
+        kind = attrs.get("kind", getattr(self.instance, "kind", ClauseKind.NUMERIC))
+        target = attrs["target"] if "target" in attrs else getattr(self.instance, "target", None)
+        if kind == ClauseKind.DIALOGUE and target is not None:
+            raise serializers.ValidationError({"target": _("A dialogue clause has no target.")})
+        if kind != ClauseKind.DIALOGUE and target is None:
+            raise serializers.ValidationError({"target": _("A numeric clause needs a target.")})
+        return attrs
 
     def save_with(self, service, instance=None):
         data = dict(self.validated_data)

@@ -105,7 +105,7 @@ class ClauseViewSet(viewsets.ModelViewSet):
 
     serializer_class = ClauseSerializer
     permission_classes = [OfficerWritesOthersRead]
-    filterset_fields = ["contract", "metric"]
+    filterset_fields = ["contract", "kind", "metric"]
     ordering_fields = ["id", "target", "due_date"]
 
     def get_queryset(self):

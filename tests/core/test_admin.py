@@ -95,8 +95,10 @@ def test_admin_refuses_milestones_out_of_order_and_saves_nothing(client, officer
     url = reverse("admin:contracts_socialclause_change", args=[clause.pk])
     data = {
         "contract": clause.contract_id,
+        "kind": "numeric",
         "metric": clause.metric,
         "target": "10",
+        "full_time_hours_per_week": "40",
         "start_date": clause.start_date.isoformat(),
         "due_date": clause.due_date.isoformat(),
         "min_placement_weeks": "0",
@@ -119,5 +121,5 @@ def test_admin_refuses_milestones_out_of_order_and_saves_nothing(client, officer
 
     data["milestones-1-cumulative_target"] = "8"
     response = client.post(url, data)
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["errors"]
     assert list(clause.milestones.values_list("cumulative_target", flat=True)) == [6, 8]
