@@ -20,17 +20,28 @@ from contracts.compliance import (
 )
 from contracts.models import Contract
 from contracts.selectors import contract_list, of_visible_contracts
+from core.roles import is_contractor_user, is_matcher, sees_everything
 
 from .choices import ReportStatus
 from .counting import REPORTED, statuses_on_approval
 from .models import PlacementReport, PlacementRow
 
+#: The reports a matcher sees: those sent in (never a draft, nor one sent back).
+MATCHER_REPORT_STATUSES = (
+    ReportStatus.SUBMITTED,
+    ReportStatus.APPROVED,
+    ReportStatus.SUPERSEDED,
+)
+
 
 def report_list(*, user) -> QuerySet[PlacementReport]:
-    """Reports of the contracts ``user`` may see, with their rows."""
+    """Reports of the contracts ``user`` may see, with their rows. A matcher sees only the
+    submitted, approved and superseded reports of the contracts its unit serves."""
+    reports = of_visible_contracts(PlacementReport.objects.all(), user=user)
+    if is_matcher(user) and not sees_everything(user) and not is_contractor_user(user):
+        reports = reports.filter(status__in=MATCHER_REPORT_STATUSES)
     return (
-        of_visible_contracts(PlacementReport.objects.all(), user=user)
-        .select_related("contract")
+        reports.select_related("contract")
         .prefetch_related(report_rows_prefetch())
         .order_by("contract__reference", "period_start", "id")
     )
