@@ -236,7 +236,7 @@ def report_row_verdicts(
             own_ids.append(row_id)
             positions.append(len(facts) - 1)
             meta.append((status, is_correction))
-    own_rows = PlacementRow.objects.select_related("target_group").in_bulk(own_ids)
+    own_rows = PlacementRow.objects.select_related("target_group", "verified_by").in_bulk(own_ids)
     own = [own_rows[row_id] for row_id in own_ids]
     per_clause = [
         (
