@@ -654,7 +654,54 @@ def seed_demo(
             )
         if plans:
             _history(today, result)
+        _matching(password, today, contractors, result)
     return result
+
+
+def _matching(password: str, today: date, contractors: list[Contractor], result) -> None:
+    """The municipality's labour-market unit serves the first contractor's first contract: it
+    has confirmed the rows of reports sent more than two weeks ago (the later ones wait for it)
+    and referred two candidates, one accepted and one waiting for the contractor's answer."""
+    from internships.choices import ReferralStatus, Verification
+    from internships.models import Referral
+    from procurement.models import LabourMarketUnit, LabourMarketUnitMembership
+
+    unit, created = LabourMarketUnit.objects.get_or_create(
+        name="Arbetsmarknadsenheten, Jönköpings kommun",
+        defaults={"contact_email": "matchning@example.se"},
+    )
+    if not created:
+        return
+    matcher, made = User.objects.get_or_create(
+        username="matchare",
+        defaults={"first_name": "Maja", "last_name": "Matchare", "email": "matchare@example.se"},
+    )
+    if made:
+        result.count("users")
+    matcher.set_password(password)
+    matcher.save(update_fields=["password"])
+    LabourMarketUnitMembership.objects.get_or_create(user=matcher, defaults={"unit": unit})
+    contract = Contract.objects.filter(contractor=contractors[0]).order_by("reference").first()
+    if contract is None:
+        return
+    contract.matcher = unit
+    contract.save(update_fields=["matcher"])
+    PlacementRow.objects.filter(
+        report__contract=contract,
+        report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED],
+        report__submitted_at__lt=_aware(today - timedelta(days=14)),
+    ).update(verification=Verification.CONFIRMED, verified_by=matcher, verified_at=_aware(today))
+    youth = TargetGroup.objects.get(code="youth")
+    for number, status in ((1, ReferralStatus.ACCEPTED), (2, ReferralStatus.PROPOSED)):
+        Referral.objects.create(
+            contract=contract,
+            unit=unit,
+            referred_by=matcher,
+            participant_ref=f"AME-{today.year}-{number:03d}",
+            target_group=youth,
+            proposed_start=today + timedelta(days=14 * number),
+            status=status,
+        )
 
 
 def _history(today: date, result: SeedResult) -> None:

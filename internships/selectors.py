@@ -38,7 +38,8 @@ def report_list(*, user) -> QuerySet[PlacementReport]:
     """Reports of the contracts ``user`` may see, with their rows. A matcher sees only the
     submitted, approved and superseded reports of the contracts its unit serves."""
     reports = of_visible_contracts(PlacementReport.objects.all(), user=user)
-    if is_matcher(user) and not sees_everything(user) and not is_contractor_user(user):
+    # Staff first: its groups are cached on the user; a matcher's membership costs a query.
+    if not sees_everything(user) and not is_contractor_user(user) and is_matcher(user):
         reports = reports.filter(status__in=MATCHER_REPORT_STATUSES)
     return (
         reports.select_related("contract")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from core import audit
 from core.exceptions import TransitionError
 from core.roles import is_matcher, writes_reports
+from internships.choices import Verification
 from internships.models import PlacementRow
 from matching import selectors, services
 
@@ -46,13 +48,25 @@ class MatcherActs(permissions.BasePermission):
         return False
 
 
+class RowFilter(filters.FilterSet):
+    """A row's verification, report or contract (an id the caller cannot see finds nothing)."""
+
+    verification = filters.ChoiceFilter(choices=Verification.choices)
+    report = filters.NumberFilter(field_name="report_id")
+    contract = filters.NumberFilter(field_name="report__contract_id")
+
+    class Meta:
+        model = PlacementRow
+        fields = ["verification", "report", "contract"]
+
+
 class RowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Rows of the reports the caller may see, with the matcher's verification. A matcher sees
     the rows of submitted, approved and superseded reports of the contracts its unit serves."""
 
     serializer_class = MatcherRowSerializer
     permission_classes = [MatcherActs]
-    filterset_fields = ["verification", "report", "report__contract"]
+    filterset_class = RowFilter
     ordering_fields = ["start_date", "verified_at"]
 
     def get_queryset(self):
