@@ -10,11 +10,12 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contracts.models import Contract
 from core import audit
 from core.exceptions import TransitionError
 from core.roles import is_matcher, writes_reports
 from internships.choices import Verification
-from internships.models import PlacementRow
+from internships.models import PlacementReport, PlacementRow
 from matching import selectors, services
 
 from .serializers import (
@@ -49,11 +50,13 @@ class MatcherActs(permissions.BasePermission):
 
 
 class RowFilter(filters.FilterSet):
-    """A row's verification, report or contract (an id the caller cannot see finds nothing)."""
+    """A row's verification, report or contract (by id, as the other lists filter)."""
 
     verification = filters.ChoiceFilter(choices=Verification.choices)
-    report = filters.NumberFilter(field_name="report_id")
-    contract = filters.NumberFilter(field_name="report__contract_id")
+    report = filters.ModelChoiceFilter(queryset=PlacementReport.objects.all())
+    contract = filters.ModelChoiceFilter(
+        field_name="report__contract", queryset=Contract.objects.all()
+    )
 
     class Meta:
         model = PlacementRow

@@ -133,6 +133,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "milestones",
     "org_number",
     "reference",
+    "report",
     "year",
     "rows",
     "non_field_errors",
