@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, TargetGroup
@@ -74,7 +75,7 @@ class ReferralForm(forms.Form):
         label=_("Target group"), queryset=TargetGroup.objects.order_by("code")
     )
     employment_type = forms.ChoiceField(
-        label=_("Employment type"),
+        label=capfirst(_("employment type")),
         choices=EmploymentType.choices,
         initial=EmploymentType.INTERNSHIP,
     )
