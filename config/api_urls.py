@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from contracts.api import views as contract_views
 from core.api import views as core_views
 from internships.api import views as internship_views
+from matching.api import views as matching_views
 from procurement.api import views as procurement_views
 
 router = DefaultRouter()
@@ -16,6 +17,8 @@ router.register("procurements", procurement_views.ProcurementViewSet, basename="
 router.register("contracts", contract_views.ContractViewSet, basename="contract")
 router.register("clauses", contract_views.ClauseViewSet, basename="clause")
 router.register("reports", internship_views.ReportViewSet, basename="report")
+router.register("rows", matching_views.RowViewSet, basename="row")
+router.register("referrals", matching_views.ReferralViewSet, basename="referral")
 router.register("alerts", contract_views.AlertViewSet, basename="alert")
 router.register("compliance", contract_views.ComplianceViewSet, basename="compliance")
 router.register("ocds/contracts", contract_views.OCDSContractViewSet, basename="ocds-contract")

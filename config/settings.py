@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "procurement",
     "contracts",
     "internships",
+    "matching",
 ]
 
 MIDDLEWARE = [

@@ -203,10 +203,11 @@ class ContractAdmin(SimpleHistoryAdmin):
         "district",
         name_search_filter("contractor__name", CONTRACTOR_TITLE),
         "reporting_frequency",
+        "matcher",
     ]
     list_select_related = ["contractor", "district"]
     search_fields = ["reference", "title", "contractor__name", "procurement__reference"]
-    autocomplete_fields = ["procurement", "contractor", "district", "managers"]
+    autocomplete_fields = ["procurement", "contractor", "district", "managers", "matcher"]
     date_hierarchy = "start_date"
     inlines = [SocialClauseInline]
     readonly_fields = ["benchmark"]

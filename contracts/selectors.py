@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber, TruncDate
 
-from core.roles import contractor_id_of, sees_everything
+from core.roles import contractor_id_of, matcher_unit_id_of, sees_everything
 from internships.counting import came_in, period_report
 from internships.models import PlacementReport
 
@@ -329,7 +329,8 @@ def with_latest_snapshot(clauses: QuerySet[SocialClause]) -> QuerySet[SocialClau
 
 
 def contract_list(*, user) -> QuerySet[Contract]:
-    """Every contract for staff; a contractor user sees its own (docs/RULES.md §6)."""
+    """Every contract for staff; a contractor user sees its own; a matcher the contracts its
+    labour-market unit serves (docs/RULES.md §6)."""
     contracts = (
         Contract.objects.select_related("procurement", "contractor", "district")
         .prefetch_related("managers")
@@ -338,7 +339,10 @@ def contract_list(*, user) -> QuerySet[Contract]:
     if sees_everything(user):
         return contracts
     contractor_id = contractor_id_of(user)
-    return contracts.filter(contractor_id=contractor_id) if contractor_id else contracts.none()
+    if contractor_id:
+        return contracts.filter(contractor_id=contractor_id)
+    unit_id = matcher_unit_id_of(user)
+    return contracts.filter(matcher_id=unit_id) if unit_id else contracts.none()
 
 
 def of_visible_contracts(queryset: QuerySet, *, user) -> QuerySet:
@@ -366,19 +370,24 @@ def clause_list(*, user) -> QuerySet[SocialClause]:
 
 
 def alert_list(*, user) -> QuerySet[Alert]:
-    """Staff see every alert; a contractor user the report alerts of its own contracts."""
+    """Staff see every alert; a contractor user the report alerts of its own contracts; a
+    matcher the ``rows_unconfirmed`` alerts of the contracts its unit serves."""
     alerts = Alert.objects.select_related("contract", "clause", "acknowledged_by").order_by(
         "-created_at", "-id"
     )
     if sees_everything(user):
         return alerts
     contractor_id = contractor_id_of(user)
-    if contractor_id is None:
-        return alerts.none()
-    return alerts.filter(
-        contract__contractor_id=contractor_id,
-        kind__in=[AlertKind.REPORT_DUE_SOON, AlertKind.REPORT_OVERDUE],
-    )
+    if contractor_id is not None:
+        return alerts.filter(
+            contract__contractor_id=contractor_id,
+            kind__in=[AlertKind.REPORT_DUE_SOON, AlertKind.REPORT_OVERDUE],
+        )
+    unit_id = matcher_unit_id_of(user)
+    if unit_id is not None:
+        # A matcher is told of the rows waiting for its word, on the contracts it serves.
+        return alerts.filter(contract__matcher_id=unit_id, kind=AlertKind.ROWS_UNCONFIRMED)
+    return alerts.none()
 
 
 #: The kinds of alert from worst to mildest: a digest counts and lists them in this order
@@ -392,6 +401,7 @@ ALERT_SEVERITY: tuple[str, ...] = (
     AlertKind.CLAUSE_BEHIND,
     AlertKind.CLAUSE_FIRST_START_MISSED,
     AlertKind.CLAUSE_FORECAST_SHORT,
+    AlertKind.ROWS_UNCONFIRMED,
     AlertKind.REPORT_DUE_SOON,
 )
 

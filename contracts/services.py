@@ -30,7 +30,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.models import language_of
-from core.roles import MANAGERS, is_officer, members_of, sees_everything
+from core.roles import (
+    MANAGERS,
+    contractor_id_of,
+    is_officer,
+    matcher_unit_id_of,
+    members_of,
+    sees_everything,
+)
 from procurement.models import ContractorMembership
 
 from . import caching
@@ -74,6 +81,9 @@ _TO_STAFF = {
 }
 
 _TO_CONTRACTOR = {AlertKind.REPORT_OVERDUE, AlertKind.REPORT_DUE_SOON}
+
+#: Told to the users of the labour-market unit that serves the contract.
+_TO_UNIT = {AlertKind.ROWS_UNCONFIRMED}
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,15 @@ def _wanted_alerts(
     return wanted
 
 
+def _rows_unconfirmed_wanted(contracts: QuerySet[Contract], *, now: datetime) -> set[AlertKey]:
+    """``rows_unconfirmed`` for each contract with a row waiting more than 14 days for its
+    matcher's word (one query for all the contracts)."""
+    from matching.selectors import contracts_with_rows_waiting
+
+    waiting = contracts_with_rows_waiting(contract_ids=contracts.values("id"), now=now)
+    return {(AlertKind.ROWS_UNCONFIRMED.value, contract_id, None, None) for contract_id in waiting}
+
+
 def _key(alert: Alert) -> AlertKey:
     return (alert.kind, alert.contract_id, alert.clause_id, alert.period_start)
 
@@ -163,6 +182,7 @@ def alerts_sync(
     exist, and the loser's insert is ignored.
     """
     wanted = _wanted_alerts(evaluations, schedules)
+    wanted |= _rows_unconfirmed_wanted(contracts, now=now)
     current = {
         _key(alert): alert
         for alert in Alert.objects.filter(contract__in=contracts.values("id")).exclude(
@@ -216,6 +236,18 @@ def _recipients_by_contract(contract_ids: set[int]) -> tuple[dict, dict]:
     return staff, contractor_users
 
 
+def _unit_users_by_contract(contract_ids: set[int]) -> dict[int, set[int]]:
+    """The active users of the labour-market unit serving each contract, in one query."""
+    from procurement.models import LabourMarketUnitMembership
+
+    users: dict[int, set[int]] = defaultdict(set)
+    for contract_id, user_id in LabourMarketUnitMembership.objects.filter(
+        unit__contracts__id__in=contract_ids, user__is_active=True
+    ).values_list("unit__contracts__id", "user_id"):
+        users[contract_id].add(user_id)
+    return users
+
+
 def _notifications_ensure(contracts: QuerySet[Contract]) -> int:
     """Give every open alert without notifications one per recipient (idempotent)."""
     alerts = list(
@@ -227,8 +259,12 @@ def _notifications_ensure(contracts: QuerySet[Contract]) -> int:
     )
     if not alerts:
         return 0
-    staff, contractor_users = _recipients_by_contract(
-        {contract_id for _a, _k, contract_id in alerts}
+    contract_ids = {contract_id for _a, _k, contract_id in alerts}
+    staff, contractor_users = _recipients_by_contract(contract_ids)
+    unit_users = (
+        _unit_users_by_contract(contract_ids)
+        if any(kind in _TO_UNIT for _a, kind, _c in alerts)
+        else {}
     )
     notifications = []
     for alert_id, kind, contract_id in alerts:
@@ -237,6 +273,8 @@ def _notifications_ensure(contracts: QuerySet[Contract]) -> int:
             recipients |= staff[contract_id]
         if kind in _TO_CONTRACTOR:
             recipients |= contractor_users[contract_id]
+        if kind in _TO_UNIT:
+            recipients |= unit_users.get(contract_id, set())
         notifications += [
             AlertNotification(alert_id=alert_id, recipient_id=user_id) for user_id in recipients
         ]
@@ -536,6 +574,11 @@ def _digest_links(recipient, alerts: list[Alert]) -> tuple[list[tuple[Alert, str
             for alert in alerts
         ]
         full_list = f"{dashboard}#alerts"
+    elif matcher_unit_id_of(recipient) is not None and contractor_id_of(recipient) is None:
+        # A matcher confirms the waiting rows on its own page.
+        matching = reverse("matching:index")
+        items = [(alert, f"{site_url}{matching}#waiting") for alert in alerts]
+        full_list = matching
     else:
         items = [
             (alert, site_url + reverse("portal:contract", args=[alert.contract_id]))

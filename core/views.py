@@ -15,7 +15,7 @@ from config.celery import app as celery_app
 
 from .models import Heartbeat
 from .redis_faults import probe_redis
-from .roles import contractor_id_of, is_officer, sees_everything
+from .roles import contractor_id_of, is_matcher, is_officer, sees_everything
 from .tasks import WORKER_HEARTBEAT
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest):
-    """Each role starts on its own page: contractors in the portal, managers on the dashboard,
+    """Each role starts on its own page: contractors in the portal, matchers on /matchning/,
+    managers on the dashboard,
     officers (and superusers) on their work queue in the admin, which lists what waits for them
     (reports to review, overdue reports, clauses behind) and links to where they act on it."""
     user = request.user
@@ -90,6 +91,8 @@ def home(request: HttpRequest):
         return redirect_to_login(request.get_full_path())
     if contractor_id_of(user) is not None:
         return redirect("portal:index")
+    if is_matcher(user) and not sees_everything(user):
+        return redirect("matching:index")
     if is_officer(user) and user.is_staff:
         return redirect("work-queue")
     if sees_everything(user):

@@ -97,6 +97,8 @@ class PlacementRowInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["target_group"]
     template = "admin/internships/placementreport/rows_inline.html"
+    # The matcher's word is not the report's to edit (the review page shows it).
+    exclude = ["verification", "verified_by", "verified_at", "verification_comment"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("target_group")
@@ -307,12 +309,14 @@ class PlacementRowAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     list_per_page = 50
     list_display = ["participant_ref", "report", "target_group", "start_date", "end_date", "hours"]
-    list_filter = ["target_group"]
+    list_filter = ["target_group", "verification"]
     list_select_related = ["report__contract", "target_group"]
     # Newest first, by the primary key: the model's ordering sorts every row through joins.
     ordering = ["-id"]
     search_fields = ["participant_ref", "report__contract__reference"]
     autocomplete_fields = ["report", "target_group"]
+    # The matcher's word on a row is written only by its services (confirm, dispute).
+    readonly_fields = ["verification", "verified_by", "verified_at", "verification_comment"]
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

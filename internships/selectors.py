@@ -20,6 +20,7 @@ from contracts.compliance import (
 )
 from contracts.models import Contract
 from contracts.selectors import contract_list, of_visible_contracts
+from core.roles import is_contractor_user, is_matcher, sees_everything
 
 from .choices import BornAbroad, Gender, ReportStatus
 from .counting import REPORTED, statuses_on_approval
@@ -75,11 +76,23 @@ def foreign_born_women_sql(alias: str, group_param: str) -> str:
     )
 
 
+#: The reports a matcher sees: those sent in (never a draft, nor one sent back).
+MATCHER_REPORT_STATUSES = (
+    ReportStatus.SUBMITTED,
+    ReportStatus.APPROVED,
+    ReportStatus.SUPERSEDED,
+)
+
+
 def report_list(*, user) -> QuerySet[PlacementReport]:
-    """Reports of the contracts ``user`` may see, with their rows."""
+    """Reports of the contracts ``user`` may see, with their rows. A matcher sees only the
+    submitted, approved and superseded reports of the contracts its unit serves."""
+    reports = of_visible_contracts(PlacementReport.objects.all(), user=user)
+    # Staff first: its groups are cached on the user; a matcher's membership costs a query.
+    if not sees_everything(user) and not is_contractor_user(user) and is_matcher(user):
+        reports = reports.filter(status__in=MATCHER_REPORT_STATUSES)
     return (
-        of_visible_contracts(PlacementReport.objects.all(), user=user)
-        .select_related("contract")
+        reports.select_related("contract")
         .prefetch_related(report_rows_prefetch())
         .order_by("contract__reference", "period_start", "id")
     )
@@ -292,7 +305,7 @@ def report_row_verdicts(
             own_ids.append(row_id)
             positions.append(len(facts) - 1)
             meta.append((status, is_correction))
-    own_rows = PlacementRow.objects.select_related("target_group").in_bulk(own_ids)
+    own_rows = PlacementRow.objects.select_related("target_group", "verified_by").in_bulk(own_ids)
     own = [own_rows[row_id] for row_id in own_ids]
     per_clause = [
         (

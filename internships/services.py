@@ -214,12 +214,16 @@ def report_save(*, report: PlacementReport, rows: list[dict] | None, user) -> Pl
                 {"period_start": _("This contract already has a report for this period.")}
             ) from None
         if rows is not None:
+            from matching.services import referrals_link_rows, verification_carry
+
             # A new report has no rows yet: no query for them.
             for old in report.rows.all() if existed else ():
                 audit.by(old, user).delete()
-            audit.bulk_create(
-                PlacementRow, (PlacementRow(report=report, **row) for row in rows), user=user
-            )
+            new_rows = [PlacementRow(report=report, **row) for row in rows]
+            # A correction's unchanged rows keep the matcher's word (docs/RULES.md).
+            verification_carry(report=report, rows=new_rows)
+            audit.bulk_create(PlacementRow, new_rows, user=user)
+            referrals_link_rows(report=report)
     return report
 
 
@@ -251,7 +255,25 @@ def report_correct(*, report: PlacementReport, user, reason: str) -> PlacementRe
                 correction.save()
         except IntegrityError:
             raise TransitionError(_("This report already has a correction in progress.")) from None
-        fields = ["participant_ref", "target_group_id", "start_date", "end_date", "hours"]
+        # Every fact of the row, and the matcher's word on it: the copy is the same row.
+        fields = [
+            "participant_ref",
+            "target_group_id",
+            "start_date",
+            "end_date",
+            "hours",
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "home_district_id",
+            "verification",
+            "verified_by_id",
+            "verified_at",
+            "verification_comment",
+        ]
         audit.bulk_create(
             PlacementRow,
             (

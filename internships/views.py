@@ -43,7 +43,7 @@ from .forms import (
     row_error_list,
     row_initial,
 )
-from .models import PlacementReport
+from .models import PlacementReport, PlacementRow
 from .selectors import report_list, report_versions, reports_to_fix
 
 #: The portal's start page lists this many reports due before "show all".
@@ -124,6 +124,25 @@ def _editable_period(overview, period_start: str | None, user):
     return entry, report
 
 
+def referral_rows(*, contract_id: int, period, known: set[str]) -> list[PlacementRow]:
+    """Unsaved rows for the accepted referrals of the contract that start by the end of the
+    period and that no row holds yet (nor one already on the form)."""
+    from matching.services import referrals_to_prefill
+
+    return [
+        PlacementRow(
+            participant_ref=referral.participant_ref,
+            target_group=referral.target_group,
+            employment_type=referral.employment_type,
+            start_date=max(referral.proposed_start, period.period_start),
+            end_date=period.period_end,
+            hours=None,
+        )
+        for referral in referrals_to_prefill(contract_id=contract_id, period_end=period.period_end)
+        if referral.participant_ref not in known
+    ]
+
+
 @contractor_required
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResponse:
@@ -167,6 +186,11 @@ def report_edit(request: HttpRequest, contract_id: int, period: str) -> HttpResp
             list(report.rows.select_related("target_group").order_by("start_date", "id"))
             if report
             else []
+        )
+        # Candidates the contractor accepted from the matching organisation: a row each,
+        # pre-filled, to complete (hours) or remove. Saving links the referral to its row.
+        rows += referral_rows(
+            contract_id=contract_id, period=entry, known={row.participant_ref for row in rows}
         )
         formset = RowFormSet(initial=row_initial(rows), prefix="rows")
     return render(

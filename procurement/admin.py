@@ -5,7 +5,14 @@ from django.utils.translation import ngettext
 
 from core.accounts import user_invite
 
-from .models import Contractor, ContractorMembership, District, Procurement
+from .models import (
+    Contractor,
+    ContractorMembership,
+    District,
+    LabourMarketUnit,
+    LabourMarketUnitMembership,
+    Procurement,
+)
 
 
 @admin.register(District)
@@ -29,6 +36,21 @@ class ContractorAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "org_number"]
     inlines = [MembershipInline]
+
+
+class MatcherMembershipInline(admin.TabularInline):
+    model = LabourMarketUnitMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(LabourMarketUnit)
+class LabourMarketUnitAdmin(admin.ModelAdmin):
+    """The matching organisations; their member users are matchers (one unit each)."""
+
+    list_display = ["name", "org_number", "contact_email"]
+    search_fields = ["name", "org_number"]
+    inlines = [MatcherMembershipInline]
 
 
 @admin.register(ContractorMembership)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.mfa import needs_mfa
-from core.roles import contractor_id_of, roles_of
+from core.roles import contractor_id_of, matcher_unit_id_of, roles_of
 
 from .authentication import TokenAuthentication, expired_tokens_delete
 from .throttling import LoginRateThrottle
@@ -107,7 +107,8 @@ class LogoutAllView(KnoxLogoutAllView):
 
 
 class MeView(APIView):
-    """Who the caller is: id, username, roles and contractor."""
+    """Who the caller is: id, username, roles, contractor and (for a matcher) labour-market
+    unit."""
 
     @extend_schema(
         responses=inline_serializer(
@@ -117,6 +118,7 @@ class MeView(APIView):
                 "username": serializers.CharField(),
                 "roles": serializers.ListField(child=serializers.CharField()),
                 "contractor": serializers.IntegerField(allow_null=True),
+                "unit": serializers.IntegerField(allow_null=True),
             },
         )
     )
@@ -128,5 +130,6 @@ class MeView(APIView):
                 "username": user.get_username(),
                 "roles": roles_of(user),
                 "contractor": contractor_id_of(user),
+                "unit": matcher_unit_id_of(user),
             }
         )

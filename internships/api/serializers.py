@@ -113,8 +113,19 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "hours",
             "role",
             "notes",
+            "verification",
+            "verified_by",
+            "verified_at",
+            "verification_comment",
         ]
-        read_only_fields = ["id"]
+        # The matcher's word on the row: set only through rows/confirm/ and rows/{id}/dispute/.
+        read_only_fields = [
+            "id",
+            "verification",
+            "verified_by",
+            "verified_at",
+            "verification_comment",
+        ]
 
     def to_internal_value(self, data):
         try:

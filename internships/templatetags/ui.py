@@ -96,3 +96,19 @@ def progress(evaluation) -> SafeString:
         target=evaluation.target,
         label=label,
     )
+
+
+_VERIFICATION_SYMBOLS = {"unconfirmed": "○", "confirmed": "✓", "disputed": "✕"}
+
+
+@register.simple_tag
+def verification_badge(verification: str) -> SafeString:
+    """The matching organisation's word on a row (unconfirmed, confirmed, disputed)."""
+    from internships.choices import Verification
+
+    return format_html(
+        '<span class="badge verification-{}"><span aria-hidden="true">{}</span> {}</span>',
+        verification,
+        _VERIFICATION_SYMBOLS.get(verification, ""),
+        Verification(verification).label,
+    )

@@ -34,8 +34,15 @@ from contracts.models import (
 from contracts.services import compliance_run
 from internships.choices import ReportStatus
 from internships.demo import DEFAULT_PASSWORD, seed_demo
-from internships.models import PlacementReport, PlacementRow
-from procurement.models import Contractor, ContractorMembership, District, Procurement
+from internships.models import PlacementReport, PlacementRow, Referral
+from procurement.models import (
+    Contractor,
+    ContractorMembership,
+    District,
+    LabourMarketUnit,
+    LabourMarketUnitMembership,
+    Procurement,
+)
 from tests.factories import ContractFactory, ProcurementFactory, ReportFactory, RowFactory
 
 #: The day the demo data is made for: fixed, so figures and states do not move with the calendar.
@@ -43,7 +50,9 @@ DEMO_DAY = date(2026, 11, 28)
 API = "/api/v1/"
 #: The roles of docs/RULES.md §6, as the demo names its users.
 CONTRACTOR_A, CONTRACTOR_B = "entreprenor1", "entreprenor2"
-ROLES = ("anonymous", CONTRACTOR_A, CONTRACTOR_B, "officer", "manager", "superuser")
+#: A matcher: a user of the labour-market unit that serves contractor A's matrix contract only.
+MATCHER = "matcher"
+ROLES = ("anonymous", CONTRACTOR_A, CONTRACTOR_B, "officer", "manager", "superuser", MATCHER)
 
 # Throttle counters live in the cache: a cache of our own keeps tests from counting each other's
 # requests (and never touches a Redis that REDIS_URL may point at).
@@ -84,10 +93,22 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[Demo]:
             seed_demo(today=DEMO_DAY)
             compliance_run(as_of=DEMO_DAY, contracts=Contract.objects.all())
             User.objects.create_superuser("admin", "admin@example.se", DEFAULT_PASSWORD)
+            unit = LabourMarketUnit.objects.create(name="Matris arbetsmarknadsenhet")
+            LabourMarketUnitMembership.objects.create(
+                unit=unit,
+                user=User.objects.create_user(MATCHER, "matchare@example.se", DEFAULT_PASSWORD),
+            )
             users = {
                 user.username: user
                 for user in User.objects.filter(
-                    username__in=[CONTRACTOR_A, CONTRACTOR_B, "officer", "manager", "admin"]
+                    username__in=[
+                        CONTRACTOR_A,
+                        CONTRACTOR_B,
+                        "officer",
+                        "manager",
+                        "admin",
+                        MATCHER,
+                    ]
                 ).select_related("contractor_membership__contractor")
             }
             users["superuser"] = users.pop("admin")
@@ -147,6 +168,7 @@ class Side:
     reports: dict[str, PlacementReport]  # one per status, in the first four periods
     alert: Alert  # an open report_overdue alert, which the contractor's users see
     free_periods: list[tuple[date, date]]  # periods of ``contract`` without a report
+    referral: Referral | None = None  # a proposed referral (side A: by the matcher's unit)
 
 
 @dataclass
@@ -203,11 +225,28 @@ def world(demo, django_db_blocker) -> World:
     rolled back with it)."""
     with django_db_blocker.unblock():
         officer = demo.users["officer"]
+        sides = {
+            "A": _side("A", demo.contractor_a, officer),
+            "B": _side("B", demo.contractor_b, officer),
+        }
+        # The matcher's unit serves A's matrix contract; another unit serves B's. Each side has
+        # a proposed referral from the unit that serves it.
+        units = {
+            "A": demo.users[MATCHER].matcher_membership.unit,
+            "B": LabourMarketUnit.objects.create(name="Annan arbetsmarknadsenhet"),
+        }
+        for letter, side in sides.items():
+            side.contract.matcher = units[letter]
+            side.contract.save(update_fields=["matcher"])
+            side.referral = Referral.objects.create(
+                contract=side.contract,
+                unit=units[letter],
+                participant_ref=f"MATRIS-KANDIDAT-{letter}",
+                target_group=TargetGroup.objects.get(code="youth"),
+                proposed_start=date(2024, 3, 1),
+            )
         return World(
-            sides={
-                "A": _side("A", demo.contractor_a, officer),
-                "B": _side("B", demo.contractor_b, officer),
-            },
+            sides=sides,
             district=District.objects.order_by("name").first(),
             target_group=TargetGroup.objects.get(code="youth"),
             users=demo.users,
@@ -229,6 +268,7 @@ def database_state() -> dict[str, list]:
         ClauseSnapshot,
         PlacementReport,
         PlacementRow,
+        Referral,
         Alert,
         AlertNotification,
         AuthToken,

@@ -218,6 +218,7 @@ ME = {
     "officer": ["officers"],
     "manager": ["managers"],
     "superuser": ["superuser"],
+    "matcher": ["matcher"],
 }
 
 
@@ -233,6 +234,7 @@ def test_me_says_who_the_caller_is(role, world, client_for):
         "username": user.username,
         "roles": ME[role],
         "contractor": membership.contractor_id if membership else None,
+        "unit": user.matcher_membership.unit_id if role == "matcher" else None,
     }
 
 

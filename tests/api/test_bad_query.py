@@ -20,7 +20,9 @@ LISTS = {
     "contracts/": "",
     "districts/": "",
     "procurements/": "",
+    "referrals/": "",
     "reports/": "",
+    "rows/": "",
 }
 #: The lists that are not paginated still refuse an unknown format.
 UNPAGINATED = ["target-groups/"]

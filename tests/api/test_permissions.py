@@ -15,6 +15,11 @@ Each rule says what every role gets, on its own and on another contractor's obje
 "own" and "other" are seen from a contractor user: "own" is an object of its own contractor, and
 "other" one of the other contractor's. Staff and anonymous callers are tried on contractor A's
 object ("objA") and contractor B's ("objB").
+
+The matcher (a user of a labour-market unit) is tried the same way: "own" is an object of
+contractor A's matrix contract, which its unit serves, and "other" one of B's, which another unit
+serves. It reads what its unit serves (never a draft or rejected report, nor a report alert),
+confirms and disputes rows and refers candidates; it never writes or reviews anything else.
 """
 
 from __future__ import annotations
@@ -37,7 +42,16 @@ from internships.choices import ReportStatus
 from internships.demo import DEFAULT_PASSWORD
 from internships.models import PlacementReport
 
-from .conftest import API, CONTRACTOR_A, CONTRACTOR_B, ROLES, Side, World, database_state
+from .conftest import (
+    API,
+    CONTRACTOR_A,
+    CONTRACTOR_B,
+    MATCHER,
+    ROLES,
+    Side,
+    World,
+    database_state,
+)
 
 ANONYMOUS = "anonymous"
 CONTRACTORS = (CONTRACTOR_A, CONTRACTOR_B)
@@ -111,19 +125,48 @@ class Rule:
     list_key: str = "id"
     #: for files: a text in the rows of a side's objects, checked the same way
     listed_text: Callable[[Side], str] | None = None
+    #: whether the matcher sees its own side's ``listed`` object (not a draft report, nor a
+    #: report alert); it never sees the other side's
+    matcher_lists: bool = True
 
 
 def _is_contractor(role: str) -> bool:
     return role in CONTRACTORS
 
 
+def _is_scoped(role: str) -> bool:
+    """A role that sees only its own side: a contractor user, or the matcher (side A)."""
+    return role in CONTRACTORS or role == MATCHER
+
+
 def scoped_read(role: str, own: bool) -> int:
-    """Staff read everything; a contractor user its own; anything else does not exist."""
+    """Staff read everything; a contractor user its own; the matcher what its unit serves;
+    anything else does not exist."""
     if role == ANONYMOUS:
         return 401
-    if _is_contractor(role):
+    if _is_scoped(role):
         return 200 if own else 404
     return 200
+
+
+def alert_read(role: str, own: bool) -> int:
+    """A side's alert is a report alert: its contractor sees it, the matcher does not."""
+    if role == MATCHER:
+        return 404
+    return scoped_read(role, own)
+
+
+def matcher_acts(ok: int, *, other: int = 404) -> Expect:
+    """Confirming, disputing and referring: the matcher, on what its unit serves."""
+
+    def expect(role: str, own: bool) -> int:
+        if role == ANONYMOUS:
+            return 401
+        if role == MATCHER:
+            return ok if own else other
+        return 403
+
+    return expect
 
 
 def everyone(ok: int) -> Expect:
@@ -169,12 +212,15 @@ def acknowledgers(role: str, own: bool) -> int:
         return 401
     if _is_contractor(role):
         return 403 if own else 404
+    if role == MATCHER:
+        return 404  # it sees no report alert
     return 200
 
 
 def staff_only(ok: int) -> Expect:
-    """Portfolio analytics: officers, managers and superusers; contractor users may not."""
-    return lambda role, own: 401 if role == ANONYMOUS else 403 if _is_contractor(role) else ok
+    """Portfolio analytics: officers, managers and superusers; contractor users and matchers
+    may not."""
+    return lambda role, own: 401 if role == ANONYMOUS else 403 if _is_scoped(role) else ok
 
 
 def token_request(role: str, own: bool) -> int:
@@ -420,6 +466,7 @@ RULES: dict[str, Rule] = {
         lambda w, s: Call("reports/?page_size=500"),
         scoped=False,
         listed=lambda side: side.reports[ReportStatus.DRAFT].id,
+        matcher_lists=False,  # a draft
     ),
     "POST reports/": Rule(
         # On another contractor's contract: the contract "does not exist" for the caller: 400.
@@ -473,8 +520,9 @@ RULES: dict[str, Rule] = {
         lambda w, s: Call("alerts/?page_size=500"),
         scoped=False,
         listed=lambda side: side.alert.id,
+        matcher_lists=False,  # a report alert
     ),
-    "GET alerts/{id}/": Rule(scoped_read, _detail("alerts", lambda s: s.alert)),
+    "GET alerts/{id}/": Rule(alert_read, _detail("alerts", lambda s: s.alert)),
     "POST alerts/{id}/acknowledge/": Rule(
         acknowledgers, _detail("alerts", lambda s: s.alert, "acknowledge/")
     ),
@@ -498,6 +546,54 @@ RULES: dict[str, Rule] = {
         scoped=False,
         listed_text=lambda side: side.contract.reference,
     ),
+    # --- matching: rows confirmed or disputed by the matcher; referrals
+    "GET rows/": Rule(
+        everyone(200),
+        lambda w, s: Call("rows/?page_size=500"),
+        scoped=False,
+        listed=lambda side: side.reports[ReportStatus.SUBMITTED].rows.get().id,
+    ),
+    "POST rows/confirm/": Rule(
+        # Another unit's row is not one the matcher may confirm: 400 under "rows".
+        matcher_acts(200, other=400),
+        lambda w, s: Call(
+            "rows/confirm/", {"rows": [s.reports[ReportStatus.SUBMITTED].rows.get().id]}
+        ),
+    ),
+    "POST rows/{id}/dispute/": Rule(
+        matcher_acts(200),
+        lambda w, s: Call(
+            f"rows/{s.reports[ReportStatus.APPROVED].rows.get().id}/dispute/",
+            {"comment": "Okänd deltagare."},
+        ),
+    ),
+    "GET referrals/": Rule(
+        everyone(200),
+        lambda w, s: Call("referrals/?page_size=500"),
+        scoped=False,
+        listed=lambda side: side.referral.id,
+    ),
+    "POST referrals/": Rule(
+        # A contract another unit serves "does not exist" for the matcher: 400.
+        matcher_acts(201, other=400),
+        lambda w, s: Call(
+            "referrals/",
+            {
+                "contract": s.contract.id,
+                "participant_ref": "MATRIS-NY-KANDIDAT",
+                "target_group": "youth",
+                "proposed_start": "2024-06-01",
+            },
+        ),
+    ),
+    "GET referrals/{id}/": Rule(scoped_read, _detail("referrals", lambda s: s.referral)),
+    "POST referrals/{id}/accept/": Rule(
+        contractor_writes(200), _detail("referrals", lambda s: s.referral, "accept/")
+    ),
+    "POST referrals/{id}/decline/": Rule(
+        contractor_writes(200),
+        lambda w, s: Call(f"referrals/{s.referral.id}/decline/", {"reason": "Ingen plats."}),
+    ),
 }
 
 
@@ -515,7 +611,7 @@ def _cases() -> list:
             scopes = ("own", "other") if rule.scoped else ("-",)
             for scope in scopes:
                 label = scope
-                if scope != "-" and not _is_contractor(role):
+                if scope != "-" and not _is_scoped(role):
                     label = "objA" if scope == "own" else "objB"
                 cases.append(
                     pytest.param(endpoint.key, role, scope, id=f"{endpoint.key} | {role} | {label}")
@@ -525,7 +621,7 @@ def _cases() -> list:
 
 def _owner(role: str, scope: str) -> str:
     """The letter of the contractor whose object the call is about."""
-    mine = {CONTRACTOR_A: "A", CONTRACTOR_B: "B"}.get(role, "A")
+    mine = {CONTRACTOR_A: "A", CONTRACTOR_B: "B", MATCHER: "A"}.get(role, "A")
     theirs = "B" if mine == "A" else "A"
     return theirs if scope == "other" else mine
 
@@ -583,16 +679,19 @@ def test_permission_matrix(key, role, scope, world, client_for):
     if rule.listed and expected == 200:
         ids = {item[rule.list_key] for item in response.json()["results"]}
         mine, theirs = world.sides["A"], world.sides["B"]
-        if _is_contractor(role):
+        if _is_scoped(role):
             mine, theirs = world.sides[_owner(role, "own")], world.sides[_owner(role, "other")]
             assert rule.listed(theirs) not in ids, f"{role} sees another contractor's object"
         else:
             assert rule.listed(theirs) in ids, f"{role} must see every contractor's objects"
-        assert rule.listed(mine) in ids, f"{role} must see its own objects in {key}"
+        if role == MATCHER and not rule.matcher_lists:
+            assert rule.listed(mine) not in ids, f"the matcher must not see this in {key}"
+        else:
+            assert rule.listed(mine) in ids, f"{role} must see its own objects in {key}"
     if rule.listed_text and expected == 200:
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         mine, theirs = world.sides["A"], world.sides["B"]
-        if _is_contractor(role):
+        if _is_scoped(role):
             mine, theirs = world.sides[_owner(role, "own")], world.sides[_owner(role, "other")]
             assert rule.listed_text(theirs) not in text, f"{role} gets another contractor's rows"
         else:
@@ -630,6 +729,10 @@ def test_discovery_finds_the_routes_and_actions():
         ("manager", "POST", "reports/{}/approve/"),
         ("officer", "POST", "reports/{}/submit/"),
         (CONTRACTOR_A, "POST", "reports/{}/reject/"),
+        (MATCHER, "POST", "reports/{}/approve/"),
+        (MATCHER, "PATCH", "reports/{}/"),
+        ("officer", "POST", "rows/{}/dispute/"),
+        (CONTRACTOR_A, "POST", "rows/{}/dispute/"),
     ],
 )
 def test_role_refusal_is_the_same_for_an_id_that_does_not_exist(
@@ -642,6 +745,7 @@ def test_role_refusal_is_the_same_for_an_id_that_does_not_exist(
         "contracts/{}/": other.contract.id,
         "clauses/{}/": other.clause.id,
         "procurements/{}/": other.procurement.id,
+        "rows/{}/dispute/": other.reports[ReportStatus.APPROVED].rows.get().id,
     }.get(path, other.reports[ReportStatus.SUBMITTED].id)
     on_existing = _send(client, method, path.format(existing_id), {"comment": "x"})
     on_missing = _send(client, method, path.format(987654321), {"comment": "x"})

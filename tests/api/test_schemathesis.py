@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from contracts.models import Alert, Contract, SocialClause, TargetGroup
-from internships.models import PlacementReport
+from internships.models import PlacementReport, PlacementRow, Referral
 from procurement.models import Contractor, District, Procurement
 
 from .conftest import CONTRACTOR_A
@@ -73,6 +73,8 @@ MODELS = {
     "districts": District,
     "procurements": Procurement,
     "reports": PlacementReport,
+    "rows": PlacementRow,
+    "referrals": Referral,
 }
 
 
@@ -131,6 +133,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "milestones",
     "org_number",
     "reference",
+    "report",
     "year",
     "rows",
     "non_field_errors",
