@@ -391,6 +391,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "internships.choices.ReportStatus",
         "AlertStateEnum": "contracts.choices.AlertState",
         "ProcurementStatusEnum": "procurement.models.Procurement.Status",
+        "EmploymentTypeEnum": "internships.choices.EmploymentType",
     },
 }
 
