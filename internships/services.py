@@ -251,7 +251,22 @@ def report_correct(*, report: PlacementReport, user, reason: str) -> PlacementRe
                 correction.save()
         except IntegrityError:
             raise TransitionError(_("This report already has a correction in progress.")) from None
-        fields = ["participant_ref", "target_group_id", "start_date", "end_date", "hours"]
+        # The row's facts are copied too (the Swedish model's included); the matcher's word
+        # (verification) is not: a corrected row is a new row to confirm.
+        fields = [
+            "participant_ref",
+            "target_group_id",
+            "start_date",
+            "end_date",
+            "hours",
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "home_district_id",
+        ]
         audit.bulk_create(
             PlacementRow,
             (
