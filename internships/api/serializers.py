@@ -167,6 +167,8 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         help_text=_("Where the participant lives (a district id); null: elsewhere or not told."),
     )
 
+    OFFER_AFTER_START = _("The offer cannot come after the start date.")
+
     class Meta:
         model = PlacementRow
         list_serializer_class = RowListSerializer
@@ -212,7 +214,22 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
                         ErrorDetail(str(message), code=refused.code or "invalid")
                         for message in refused.messages
                     ]
+            if isinstance(detail, dict) and isinstance(data, Mapping):
+                self._add_offer_error(detail, data)
             raise
+
+    def _add_offer_error(self, detail: dict, data: Mapping) -> None:
+        """The offer-after-start rule, when another field of the row was refused (``validate``
+        does not run then) but both dates were read."""
+        if {"offered_on", "start_date"} & set(detail):
+            return
+        try:
+            offered_on = self.fields["offered_on"].run_validation(data.get("offered_on"))
+            start_date = self.fields["start_date"].run_validation(data.get("start_date"))
+        except serializers.ValidationError:
+            return
+        if offered_on is not None and start_date is not None and offered_on > start_date:
+            detail["offered_on"] = [ErrorDetail(str(self.OFFER_AFTER_START), code="invalid")]
 
     def validate(self, attrs: dict) -> dict:
         errors: dict[str, list] = {}
@@ -227,7 +244,7 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             errors["end_date"] = [_("The end date must not be before the start date.")]
         offered_on = attrs.get("offered_on")
         if offered_on is not None and offered_on > attrs["start_date"]:
-            errors["offered_on"] = [_("The offer cannot come after the start date.")]
+            errors["offered_on"] = [self.OFFER_AFTER_START]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
