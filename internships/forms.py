@@ -93,6 +93,10 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+#: A refused choice is not repeated (it could be anything, a personnummer too).
+_CHOICE_ERRORS = {"invalid_choice": _("Choose one of the options in the list.")}
+
+
 class RowForm(forms.Form):
     """One placement row. A personnummer may be typed instead of a participant code; it is
     turned into a pseudonym before anything is saved and is never shown again: when the form
@@ -125,6 +129,7 @@ class RowForm(forms.Form):
         choices=EmploymentType.choices,
         initial=EmploymentType.INTERNSHIP,
         required=False,
+        error_messages=_CHOICE_ERRORS,
     )
     offered_on = forms.DateField(
         label=_("Offered on"),
@@ -136,22 +141,32 @@ class RowForm(forms.Form):
         label=_("Ended early by the participant"), required=False
     )
     gender = forms.ChoiceField(
-        label=_("Gender"), choices=Gender.choices, initial=Gender.UNDISCLOSED, required=False
+        label=_("Gender"),
+        choices=Gender.choices,
+        initial=Gender.UNDISCLOSED,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
     )
     born_abroad = forms.ChoiceField(
         label=_("Born abroad"),
         choices=BornAbroad.choices,
         initial=BornAbroad.UNDISCLOSED,
         required=False,
+        error_messages=_CHOICE_ERRORS,
     )
     age_band = forms.ChoiceField(
-        label=_("Age band"), choices=AgeBand.choices, initial=AgeBand.UNDISCLOSED, required=False
+        label=_("Age band"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNDISCLOSED,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
     )
     home_district = forms.ModelChoiceField(
         label=_("Home district"),
         queryset=District.objects.order_by("name"),
         required=False,
         empty_label=_("Elsewhere or not told"),
+        error_messages=_CHOICE_ERRORS,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
