@@ -3,6 +3,7 @@ report page and the officer's review page."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -214,3 +215,38 @@ def test_the_review_page_shows_each_rows_facts(client, officer, contract, distri
     assert "Other, 16–24 years" in page
     assert "lives in Portalområdet" in page
     assert "Internship</td>" in page  # the row that tells nothing
+
+
+def test_an_upload_that_replaces_a_drafts_rows_keeps_the_files_facts(
+    client, contractor_user, contract, district
+):
+    from tests.web.test_portal import _answer
+
+    report = ReportFactory(
+        contract=contract, period_start=date(2025, 1, 1), period_end=date(2025, 3, 31)
+    )
+    RowFactory(report=report, participant_ref="OLD", start_date=date(2025, 1, 6))
+    client.force_login(contractor_user)
+    content = (
+        "deltagare;målgrupp;startdatum;slutdatum;timmar;anställningsform;erbjuden;kön;"
+        "bostadsområde\n"
+        f"NEW;youth;2025-01-06;2025-02-28;120;lärling;2025-01-02;kvinna;{district.name}\n"
+    ).encode()
+    upload = io.BytesIO(content)
+    upload.name = "rapport.csv"
+
+    asked = client.post(
+        reverse("portal:upload", args=[contract.pk]), {"period": "2025-01-01", "file": upload}
+    )
+    assert asked.status_code == 200
+    assert list(report.rows.values_list("participant_ref", flat=True)) == ["OLD"]
+    replaced = _answer(client, contract, asked.content.decode(), "replace")
+
+    assert replaced.status_code == 302
+    row = report.rows.get()
+    assert (row.participant_ref, row.employment_type, row.offered_on) == (
+        "NEW",
+        "apprenticeship",
+        date(2025, 1, 2),
+    )
+    assert (row.gender, row.home_district) == ("woman", district)
