@@ -214,7 +214,7 @@ def test_the_review_page_shows_each_rows_facts(client, officer, contract, distri
     assert 'Employment<br><span class="meta">offered' in page
     assert "Other, 16–24 years" in page
     assert "lives in Portalområdet" in page
-    assert "Internship</td>" in page  # the row that tells nothing
+    assert "Internship</div></td>" in page  # the row that tells nothing
 
 
 def test_an_upload_that_replaces_a_drafts_rows_keeps_the_files_facts(

@@ -103,3 +103,7 @@ def test_row_facts_open_keep_what_was_typed_and_fit_the_screen(
     page.screenshot(path=str(SHOTS / f"portal-facts-report-{width}.png"), full_page=True)
     if width == 390:
         assert _overflow(page) <= 0
+        # Nor does the rows' table scroll inside its box: every value is in view.
+        table = "document.querySelector('#report-rows')"
+        wider = f"(t => t.scrollWidth - t.parentElement.clientWidth)({table})"
+        assert page.evaluate(wider) <= 0
