@@ -628,7 +628,7 @@ class _Facts:
         """The words a cell of the fact ``name`` may hold, as the message of a refused value
         lists them (in the language of the request)."""
         if name == "ended_by_participant":
-            return ", ".join((_("yes"), _("no"), "ja", "nej"))
+            return ", ".join(dict.fromkeys((_("yes"), _("no"), "ja", "nej")))
         if name == "home_district":
             return ", ".join(district.name for district in self.districts) or "–"
         choices = _CHOICES[name]
@@ -994,7 +994,8 @@ def import_template(file_format: str, language: str) -> TemplateFile:
 
     CSV in Swedish is semicolon-separated with a decimal comma, as Swedish Excel reads it; in
     English comma-separated with a decimal point; both UTF-8 with BOM, so Excel shows "å" right.
-    XLSX has real date cells and a second sheet listing the target groups.
+    XLSX has real date cells, a second sheet listing the target groups and a third listing what
+    the facts' columns take.
     """
     headers = [column.header(language) for column in COLUMNS]
     example = _example_row(language)
@@ -1044,6 +1045,22 @@ def import_template(file_format: str, language: str) -> TemplateFile:
         groups_sheet.append([group.code, group.name_sv, group.name_en])
     for letter in "ABC":
         groups_sheet.column_dimensions[letter].width = 30
+    # The facts' columns and what each takes (a district by its name), in the template's language.
+    facts = _Facts()
+    with translation.override(language):
+        values_sheet = workbook.create_sheet(capfirst(_("values"))[:31])
+        values_sheet.append([capfirst(_("column")), capfirst(_("values"))])
+        for name in OPTIONAL_FACTS:
+            listing = (
+                _("a date (YYYY-MM-DD), not after the start date")
+                if name == "offered_on"
+                else facts.listing(name)
+            )
+            values_sheet.append([_BY_FIELD[name].header(language), listing])
+    for cell in values_sheet[1]:
+        cell.font = Font(bold=True)
+    values_sheet.column_dimensions["A"].width = 26
+    values_sheet.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)
     return TemplateFile(buffer.getvalue(), XLSX_MEDIA_TYPE, f"{basename}.xlsx")

@@ -254,3 +254,23 @@ def test_on_postgresql_a_bad_fact_in_the_last_row_saves_nothing(contract):
     response = _post(client, _csv(SWEDISH_HEADER, *lines[:-1]), contract)
     assert response.status_code == 201, response.content
     assert PlacementRow.objects.filter(gender="man", age_band="30-49").count() == 50
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_xlsx_template_lists_what_the_facts_columns_take(api, district, lang):
+    response = api.get("/api/v1/reports/import-template/", {"format": "xlsx", "lang": lang})
+
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    header, example = list(workbook.worksheets[0].iter_rows(values_only=True))
+    values = dict(list(workbook.worksheets[2].iter_rows(values_only=True))[1:])
+    facts = header[8:]
+    assert list(values) == list(facts)
+    assert district.name in values["bostadsområde" if lang == "sv" else "home_district"]
+    if lang == "sv":
+        assert facts[0] == "anställningsform" and example[8] == "praktik"
+        assert "lärling" in values["anställningsform"]
+        assert values["avbruten_av_deltagaren"].startswith("ja, nej")
+    else:
+        assert facts[0] == "employment_type" and example[8] == "internship"
+        assert "apprenticeship" in values["employment_type"]
