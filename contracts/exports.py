@@ -45,12 +45,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from rest_framework.renderers import BaseRenderer
 
-from internships.choices import ReportStatus
+from internships.choices import AgeBand, BornAbroad, EmploymentType, Gender, ReportStatus
 from internships.models import PlacementRow
 from internships.selectors import report_list
 
-from .choices import ClauseStatus, FirstStart, Forecast, Metric
-from .models import TargetGroup
+from .choices import ClauseKind, ClauseStatus, FirstStart, Forecast, Metric
+from .models import SocialClause, TargetGroup
 
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,6 +117,12 @@ COMPLIANCE_COLUMNS: tuple[Column, ...] = (
     Column("forecast_date", _("forecast date")),
     Column("first_start", _("first start")),
     Column("as_of", _("as of")),
+    # The clause's options of the Swedish model (DESIGN.md §10.2).
+    Column("kind", _("kind")),
+    Column("employment_types", _("employment types")),
+    Column("full_time_hours_per_week", _("full-time hours per week")),
+    Column("first_start_within_days", _("first start within (days)")),
+    Column("requires_matcher_confirmation", _("requires the matcher's confirmation")),
 )
 
 #: Report-row columns and the ``values_list`` path of each, in file order.
@@ -134,6 +140,14 @@ ROW_COLUMNS: tuple[tuple[Column, str], ...] = (
     (Column("hours", _("hours")), "hours"),
     (Column("role", _("role")), "role"),
     (Column("notes", _("notes")), "notes"),
+    # The Swedish model's facts of a row (DESIGN.md §10.1).
+    (Column("employment_type", _("employment type")), "employment_type"),
+    (Column("offered_on", _("offered on")), "offered_on"),
+    (Column("ended_by_participant", _("ended by the participant")), "ended_by_participant"),
+    (Column("gender", _("gender")), "gender"),
+    (Column("born_abroad", _("born abroad")), "born_abroad"),
+    (Column("age_band", _("age band")), "age_band"),
+    (Column("home_district", _("home district")), "home_district__name"),
 )
 
 
@@ -144,7 +158,14 @@ CODE_WORDS: dict[str, type[models.TextChoices]] = {
     "forecast": Forecast,
     "first_start": FirstStart,
     "report_status": ReportStatus,
+    "kind": ClauseKind,
+    "employment_type": EmploymentType,
+    "gender": Gender,
+    "born_abroad": BornAbroad,
+    "age_band": AgeBand,
 }
+#: Columns that hold yes or no, written as the words.
+YES_NO_COLUMNS = ("ended_by_participant", "requires_matcher_confirmation")
 
 
 # --- Cell values ----------------------------------------------------------------------------
@@ -188,10 +209,12 @@ def xlsx_value(value: Any) -> Any:
 def words(columns: Sequence[Column]) -> dict[int, dict[str, str]]:
     """For each column that holds codes, by position: its codes and the words for them in the
     active language, evaluated now (as :func:`header`, for a body written after the view)."""
-    result = {}
+    result: dict[int, dict[Any, str]] = {}
     for index, column in enumerate(columns):
         if column.key in CODE_WORDS:
             result[index] = {code: str(label) for code, label in CODE_WORDS[column.key].choices}
+        elif column.key in YES_NO_COLUMNS:
+            result[index] = {True: str(_("yes")), False: str(_("no"))}
     return result
 
 
@@ -300,10 +323,44 @@ def file_response(
 # --- Data -----------------------------------------------------------------------------------
 
 
-def compliance_values(rows: Iterable[dict]) -> Iterator[list[Any]]:
-    """Evaluation rows (as ``EvaluationSerializer.row`` gives them) in column order."""
+#: The clause options of the Swedish model in the compliance export, as SocialClause fields.
+CLAUSE_OPTION_FIELDS = (
+    "kind",
+    "employment_types",
+    "full_time_hours_per_week",
+    "first_start_within_days",
+    "requires_matcher_confirmation",
+)
+
+
+def clause_options(items: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """The options of the Swedish model (DESIGN.md §10.2) of evaluated clauses and their
+    first-start verdicts (None without the option), by clause id and column key: one query.
+    ``items`` are evaluated clauses (``item.clause``, ``item.evaluation``)."""
+    types = {code: str(label) for code, label in EmploymentType.choices}
+    first_starts = {item.clause.id: getattr(item.evaluation, "first_start", None) for item in items}
+    options: dict[int, dict[str, Any]] = {}
+    for clause_id, *values in SocialClause.objects.filter(pk__in=list(first_starts)).values_list(
+        "id", *CLAUSE_OPTION_FIELDS
+    ):
+        found = dict(zip(CLAUSE_OPTION_FIELDS, values, strict=True))
+        # The types that count, as words; empty: every type.
+        found["employment_types"] = ", ".join(
+            types.get(code, code) for code in found["employment_types"] or []
+        )
+        found["first_start"] = first_starts[clause_id]
+        options[clause_id] = found
+    return options
+
+
+def compliance_values(rows: Iterable[dict], items: Sequence[Any] = ()) -> Iterator[list[Any]]:
+    """Evaluation rows (as ``EvaluationSerializer.row`` gives them) in column order, with the
+    clause options of :func:`clause_options` of ``items`` (the evaluated clauses the rows were
+    made of, matched by clause id)."""
+    options = clause_options(items) if items else {}
     for row in rows:
-        yield [row[column.key] for column in COMPLIANCE_COLUMNS]
+        row = {**options.get(row["clause"], {}), **row}
+        yield [row.get(column.key) for column in COMPLIANCE_COLUMNS]
 
 
 def report_rows(

@@ -5,7 +5,9 @@ The package holds one release about the contract, with the Sustainability and Me
 * ``tender.sustainability``: the goal ``social.disadvantagedEmploymentOpportunities`` pursued with
   the strategy ``contractPerformanceConditions`` (the social clauses are conditions of performance);
 * ``contracts[0].agreedMetrics``: one metric per social clause, whose observations are the target
-  (for the clause's whole window) and each milestone's cumulative target (up to its date);
+  (for the clause's whole window) and each milestone's cumulative target (up to its date); a
+  dialogue clause (no target) has a description and no observation; full-time months have the
+  unit ``MON`` and a description of a full-time month's hours;
 * ``contracts[0].implementation.metrics``: the same metric ids, with one observation per reporting
   period that has ended by ``as_of`` and overlaps the clause's window. Its ``measure`` is what was
   *reported* (reports submitted or approved, with the status they have now) for that period.
@@ -58,8 +60,14 @@ SUSTAINABILITY_STRATEGY = "contractPerformanceConditions"
 #: Swedish organisation numbers, as registered by Bolagsverket (org-id.guide).
 ORG_SCHEME = "SE-BLV"
 CURRENCY = "SEK"
-#: UN/CEFACT Recommendation 20 unit of each metric: one (a count), week, hour.
-UNITS = {Metric.PLACEMENTS: "C62", Metric.PLACEMENT_WEEKS: "WEE", Metric.HOURS: "HUR"}
+#: UN/CEFACT Recommendation 20 unit of each metric: one (a count), week, hour, month (a
+#: full-time month: its hours are stated in the metric's description).
+UNITS = {
+    Metric.PLACEMENTS: "C62",
+    Metric.PLACEMENT_WEEKS: "WEE",
+    Metric.HOURS: "HUR",
+    Metric.FTE_MONTHS: "MON",
+}
 TENDER_STATUS = {
     Procurement.Status.PLANNED: "planned",
     Procurement.Status.OPEN: "active",
@@ -179,35 +187,68 @@ def _unit(metric: str) -> dict[str, str]:
     return {"name": str(Metric(metric).label), "scheme": "UNCEFACT", "id": UNITS[metric]}
 
 
+def _metric_description(clause: SocialClause) -> str:
+    """What the metric's figures mean beyond its unit, and the contract's own wording: a full-time
+    month's hours; a dialogue clause has no agreed quantity (DESIGN.md §10.2)."""
+    parts = []
+    if clause.is_dialogue:
+        parts.append(
+            _(
+                "Dialogue clause: the contractor offers placements in dialogue with the buyer; "
+                "no quantity is agreed. The implementation shows what was reported."
+            )
+        )
+    if clause.metric == Metric.FTE_MONTHS:
+        hours = clause.full_time_hours_per_week
+        parts.append(
+            _(
+                "Full-time months: hours worked × 12 / (52 × %(hours)s hours a week), as in "
+                "Upphandlingsmyndigheten's criterion 11554."
+            )
+            % {"hours": _number(hours)}
+        )
+    if clause.text.strip():
+        parts.append(clause.text.strip())
+    return "\n\n".join(parts)
+
+
 def _agreed_metric(clause: SocialClause) -> dict[str, Any]:
     metric_id = _metric_id(clause)
-    unit = _unit(clause.metric)
-    groups = sorted(group.code for group in clause.target_groups.all())
-    target = {
-        "id": f"{metric_id}-target",
-        "period": _period(clause.start_date, clause.due_date),
-        "measure": _number(clause.target),
-        "unit": unit,
-    }
-    if groups:
-        target["dimensions"] = {"targetGroups": ",".join(groups)}
-    observations = [target]
-    for milestone in clause.milestones.all():
-        observations.append(
-            {
-                "id": f"{metric_id}-milestone-{milestone.date.isoformat()}",
-                "period": _period(clause.start_date, milestone.date),
-                "measure": _number(milestone.cumulative_target),
-                "unit": unit,
-            }
-        )
     metric: dict[str, Any] = {
         "id": metric_id,
         "title": capfirst(str(Metric(clause.metric).label)),
-        "observations": observations,
     }
-    if clause.text.strip():
-        metric["description"] = clause.text.strip()
+    if not clause.is_dialogue:
+        # A dialogue clause has no target: no observation, no quantity (the description says so).
+        unit = _unit(clause.metric)
+        groups = sorted(group.code for group in clause.target_groups.all())
+        target = {
+            "id": f"{metric_id}-target",
+            "period": _period(clause.start_date, clause.due_date),
+            "measure": _number(clause.target),
+            "unit": unit,
+        }
+        dimensions = {}
+        if groups:
+            dimensions["targetGroups"] = ",".join(groups)
+        if clause.employment_types:
+            dimensions["employmentTypes"] = ",".join(sorted(clause.employment_types))
+        if dimensions:
+            target["dimensions"] = dimensions
+        observations = [target]
+        for milestone in clause.milestones.all():
+            observations.append(
+                {
+                    "id": f"{metric_id}-milestone-{milestone.date.isoformat()}",
+                    "period": _period(clause.start_date, milestone.date),
+                    "measure": _number(milestone.cumulative_target),
+                    "unit": unit,
+                }
+            )
+        metric["observations"] = observations
+    description = _metric_description(clause)
+    if description:
+        metric["description"] = description
     return metric
 
 

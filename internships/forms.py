@@ -21,9 +21,10 @@ from django.utils.translation import ngettext
 
 from contracts.models import Contract, TargetGroup
 from contracts.schedule import ScheduleEntry
+from procurement.models import District
 
 from . import services
-from .choices import ReportStatus
+from .choices import AgeBand, BornAbroad, EmploymentType, Gender, ReportStatus
 from .importing import error_messages
 from .models import PlacementReport, PlacementRow
 from .pseudonyms import PSEUDONYM_PREFIX, parse_personnummer, pseudonym_for
@@ -44,6 +45,26 @@ ROW_COLUMNS = (
     "role",
     "notes",
 )
+#: The Swedish model's facts of a row (DESIGN.md §10.1), in the row's collapsible part.
+FACT_COLUMNS = (
+    "employment_type",
+    "offered_on",
+    "ended_by_participant",
+    "gender",
+    "born_abroad",
+    "age_band",
+    "home_district",
+)
+#: The facts' values when nothing is told (a row's facts part stays closed while they hold).
+FACT_DEFAULTS = {
+    "employment_type": EmploymentType.INTERNSHIP,
+    "offered_on": None,
+    "ended_by_participant": False,
+    "gender": Gender.UNDISCLOSED,
+    "born_abroad": BornAbroad.UNDISCLOSED,
+    "age_band": AgeBand.UNDISCLOSED,
+    "home_district": None,
+}
 #: A personnummer typed on an earlier round of the form is kept only as its pseudonym, signed so
 #: that "personnummer entered" is never shown for a value the server did not make.
 _KEPT_SALT = "internships.portal.kept-personnummer"
@@ -70,6 +91,10 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+#: A refused choice is not repeated (it could be anything, a personnummer too).
+_CHOICE_ERRORS = {"invalid_choice": _("Choose one of the options in the list.")}
 
 
 class RowForm(forms.Form):
@@ -99,6 +124,50 @@ class RowForm(forms.Form):
     )
     role = forms.CharField(label=_("Role"), max_length=100, required=False)
     notes = forms.CharField(label=_("Notes"), required=False)
+    employment_type = forms.ChoiceField(
+        label=_("Employment type"),
+        choices=EmploymentType.choices,
+        initial=EmploymentType.INTERNSHIP,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
+    )
+    offered_on = forms.DateField(
+        label=_("Offered on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Not after the start date."),
+    )
+    ended_by_participant = forms.BooleanField(
+        label=_("Ended early by the participant"), required=False
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=Gender.choices,
+        initial=Gender.UNDISCLOSED,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
+    )
+    born_abroad = forms.ChoiceField(
+        label=_("Born abroad"),
+        choices=BornAbroad.choices,
+        initial=BornAbroad.UNDISCLOSED,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age band"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNDISCLOSED,
+        required=False,
+        error_messages=_CHOICE_ERRORS,
+    )
+    home_district = forms.ModelChoiceField(
+        label=_("Home district"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("Elsewhere or not told"),
+        error_messages=_CHOICE_ERRORS,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,6 +221,25 @@ class RowForm(forms.Form):
         """The row's fields as the page shows them, one column each."""
         return [self[name] for name in ROW_COLUMNS]
 
+    @property
+    def facts(self) -> list:
+        """The Swedish model's facts of the row, shown together in one collapsible column."""
+        return [self[name] for name in FACT_COLUMNS]
+
+    def facts_open(self) -> bool:
+        """Whether the facts part starts open: a fact has an error or a value other than the
+        default, so that nothing told is hidden."""
+        if any(self[name].errors for name in FACT_COLUMNS):
+            return True
+        for name in FACT_COLUMNS:
+            value = self._raw(name)
+            if name == "ended_by_participant":
+                if self.fields[name].to_python(value):
+                    return True
+            elif value not in (None, "") and str(value) != str(FACT_DEFAULTS[name] or ""):
+                return True
+        return False
+
     def participant_field(self) -> str:
         """The field a message about the participant belongs to: the personnummer when the row
         names the person only by one (typed or kept), else the participant code."""
@@ -181,6 +269,17 @@ class RowForm(forms.Form):
         for name in ("role", "notes"):
             if name in data:
                 payload[name] = data[name]
+        for name in ("employment_type", "gender", "born_abroad", "age_band"):
+            if data.get(name):
+                payload[name] = data[name]
+        if "offered_on" in data:
+            offered = data["offered_on"]
+            payload["offered_on"] = offered.isoformat() if offered else None
+        if "ended_by_participant" in data:
+            payload["ended_by_participant"] = bool(data["ended_by_participant"])
+        if "home_district" in data:
+            district = data["home_district"]
+            payload["home_district"] = district.pk if district else None
         return payload
 
 
@@ -222,6 +321,13 @@ def row_initial(rows: list[PlacementRow]) -> list[dict[str, Any]]:
                 "hours": row.hours,
                 "role": row.role,
                 "notes": row.notes,
+                "employment_type": row.employment_type,
+                "offered_on": row.offered_on,
+                "ended_by_participant": row.ended_by_participant,
+                "gender": row.gender,
+                "born_abroad": row.born_abroad,
+                "age_band": row.age_band,
+                "home_district": row.home_district_id,
             }
         )
     return initial
@@ -260,7 +366,7 @@ def row_error_list(formset: RowFormSet) -> list[RowError]:
             continue
         for message in form.non_field_errors():
             found.append(RowError(number, None, None, message))
-        for bound in form.columns:
+        for bound in [*form.columns, *form.facts]:
             for message in bound.errors:
                 found.append(RowError(number, str(bound.label), bound.id_for_label, message))
     return found

@@ -53,16 +53,18 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 
 from contracts.models import TargetGroup
+from procurement.models import District
 
 from . import services
 from .api.serializers import ImportFormSerializer, ReportSerializer
+from .choices import AgeBand, BornAbroad, EmploymentType, Gender
 from .models import PlacementReport
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5000
 #: An XLSX file is a zip archive: its contents may be at most this many times the file limit.
 XLSX_MAX_EXPANSION = 50
-#: Columns of a sheet that are read at all (the template has eight).
+#: Columns of a sheet that are read at all (the template has fifteen).
 MAX_COLUMNS = 64
 #: After this many blank rows in a row, the rest of a sheet is not read.
 MAX_BLANK_GAP = 1000
@@ -106,6 +108,14 @@ COLUMNS = (
     Column("hours", "timmar"),
     Column("role", "roll"),
     Column("notes", "anteckning"),
+    # The Swedish model's facts (DESIGN.md §10.1): all optional, so old files import as before.
+    Column("employment_type", "anställningsform"),
+    Column("offered_on", "erbjuden"),
+    Column("ended_by_participant", "avbruten_av_deltagaren"),
+    Column("gender", "kön"),
+    Column("born_abroad", "född_utomlands"),
+    Column("age_band", "åldersgrupp"),
+    Column("home_district", "bostadsområde"),
 )
 _BY_FIELD = {column.field: column for column in COLUMNS}
 #: Columns every file needs, besides ``participant_ref`` or ``personnummer``.
@@ -529,7 +539,106 @@ def _name_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def _row_data(row: SourceRow, groups: _TargetGroups) -> dict[str, str]:
+#: The facts' columns: a blank cell means "not told" (the field's default).
+OPTIONAL_FACTS = (
+    "employment_type",
+    "offered_on",
+    "ended_by_participant",
+    "gender",
+    "born_abroad",
+    "age_band",
+    "home_district",
+)
+#: The choices a fact's cell may name, besides the codes and the labels in Swedish and English.
+_CHOICES = {
+    "employment_type": EmploymentType,
+    "gender": Gender,
+    "born_abroad": BornAbroad,
+    "age_band": AgeBand,
+}
+#: Words people write that are not the choices' labels (Swedish and English).
+_SYNONYMS = {
+    "employment_type": {
+        "praktikplats": EmploymentType.INTERNSHIP,
+        "lärlingsanställning": EmploymentType.APPRENTICESHIP,
+        "apprentice": EmploymentType.APPRENTICESHIP,
+        "anställd": EmploymentType.EMPLOYMENT,
+        "las": EmploymentType.EMPLOYMENT,
+        "anställning enligt las": EmploymentType.EMPLOYMENT,
+    },
+    "gender": {
+        "k": Gender.WOMAN,
+        "kvinna": Gender.WOMAN,
+        "m": Gender.MAN,
+        "annat": Gender.OTHER,
+        "annan": Gender.OTHER,
+        "female": Gender.WOMAN,
+        "male": Gender.MAN,
+    },
+    "born_abroad": {},
+    "age_band": {},
+}
+_UNDISCLOSED_WORDS = ("ej uppgivet", "ej uppgiven", "vill ej uppge", "okänt", "okänd", "unknown")
+_TRUE_WORDS = ("ja", "j", "yes", "y", "true", "sant", "1", "x")
+_FALSE_WORDS = ("nej", "n", "no", "false", "falskt", "0")
+
+
+class _Facts:
+    """The values a fact's cell may hold, read into the codes the API takes: codes, the labels
+    in Swedish and English, common words ("praktik", "kvinna", "ja", "ej uppgivet"), and the
+    home district by name (or id)."""
+
+    def __init__(self) -> None:
+        self.choices: dict[str, dict[str, str]] = {}
+        for name, choices in _CHOICES.items():
+            found: dict[str, str] = {}
+            for code, label in choices.choices:
+                found[_name_key(code)] = code
+                for language in TEMPLATE_LANGUAGES:
+                    with translation.override(language):
+                        found.setdefault(_name_key(str(label)), code)
+                found.setdefault(_name_key(str(label).replace("–", "-")), code)
+            if "undisclosed" in choices.values:
+                for word in _UNDISCLOSED_WORDS:
+                    found.setdefault(_name_key(word), "undisclosed")
+            for word, code in _SYNONYMS[name].items():
+                found.setdefault(_name_key(word), code)
+            self.choices[name] = found
+        self.districts = list(District.objects.order_by("name"))
+        self.district_ids: dict[str, str] = {}
+        for district in self.districts:
+            self.district_ids[_name_key(district.name)] = str(district.pk)
+            self.district_ids.setdefault(str(district.pk), str(district.pk))
+
+    def value(self, name: str, text: str) -> str:
+        if name in self.choices:
+            return self.choices[name].get(_name_key(text), text)
+        if name == "ended_by_participant":
+            key = _name_key(text)
+            if key in _TRUE_WORDS:
+                return "true"
+            if key in _FALSE_WORDS:
+                return "false"
+            return text
+        if name == "home_district":
+            return self.district_ids.get(_name_key(text), text)
+        return text
+
+    def listing(self, name: str) -> str:
+        """The words a cell of the fact ``name`` may hold, as the message of a refused value
+        lists them (in the language of the request)."""
+        if name == "ended_by_participant":
+            return ", ".join(dict.fromkeys((_("yes"), _("no"), "ja", "nej")))
+        if name == "home_district":
+            return ", ".join(district.name for district in self.districts) or "–"
+        choices = _CHOICES[name]
+        return ", ".join(
+            f"{label} ({code})" if str(label).replace("\u2013", "-") != code else code
+            for code, label in choices.choices
+        )
+
+
+def _row_data(row: SourceRow, groups: _TargetGroups, facts: _Facts) -> dict[str, str]:
     """A file row as the API's row serializer takes it."""
     data: dict[str, str] = {}
     for name, value in row.values.items():
@@ -537,13 +646,15 @@ def _row_data(row: SourceRow, groups: _TargetGroups) -> dict[str, str]:
             value = value.replace(" ", "").replace("\u00a0", "")
             if _DECIMAL_COMMA.fullmatch(value):
                 value = value.replace(",", ".")
-        elif name in ("start_date", "end_date"):
+        elif name in ("start_date", "end_date", "offered_on"):
             midnight = _MIDNIGHT.fullmatch(value)
             value = midnight[1] if midnight else value
         elif name == "target_group":
             value = groups.code(value)
-        if value == "" and name in REQUIRED_FIELDS:
-            continue  # missing: "This field is required."
+        elif name in OPTIONAL_FACTS and value:
+            value = facts.value(name, value)
+        if value == "" and (name in REQUIRED_FIELDS or name in OPTIONAL_FACTS):
+            continue  # missing: "This field is required."; a blank fact: not told
         data[name] = value
     return data
 
@@ -570,7 +681,7 @@ def _form_problems(errors: Mapping[str, Any]) -> list[Problem]:
     ]
 
 
-def _row_problems(detail: Any, table: Table, groups: _TargetGroups) -> list[Problem]:
+def _row_problems(detail: Any, table: Table, groups: _TargetGroups, facts: _Facts) -> list[Problem]:
     """Problems of the rows (``errors["rows"]``), with spreadsheet rows and file headers."""
     if isinstance(detail, Mapping) and all(str(key).isdigit() for key in detail):
         by_index = {int(key): value for key, value in detail.items()}
@@ -588,8 +699,18 @@ def _row_problems(detail: Any, table: Table, groups: _TargetGroups) -> list[Prob
                     text = _(
                         "Unknown target group. Write one of these codes or names: %(groups)s."
                     ) % {"groups": groups.listing()}
+                elif name in OPTIONAL_FACTS and name != "offered_on" and _refused_value(message):
+                    text = _("Unknown value. Write one of these: %(values)s.") % {
+                        "values": facts.listing(name)
+                    }
                 problems.append(Problem(row.number, table.column_for(name, row), text))
     return problems
+
+
+def _refused_value(message: Any) -> bool:
+    """Whether a fact's message says its value is not one of those it may hold (rather than,
+    say, that it is required)."""
+    return getattr(message, "code", "") in ("invalid_choice", "invalid", "does_not_exist")
 
 
 def _django_problems(error: DjangoValidationError) -> list[Problem]:
@@ -666,12 +787,14 @@ def import_check(
     if problems or table is None or report is None:
         raise ImportRefused(_sorted(problems, table))
 
-    groups = _TargetGroups()
-    serializer = _report_serializer(report, [_row_data(row, groups) for row in table.rows], user)
+    groups, facts = _TargetGroups(), _Facts()
+    serializer = _report_serializer(
+        report, [_row_data(row, groups, facts) for row in table.rows], user
+    )
     problems = list(table.problems)
     if not serializer.is_valid():
         problems += _form_problems(serializer.errors)
-        problems += _row_problems(serializer.errors.get("rows", []), table, groups)
+        problems += _row_problems(serializer.errors.get("rows", []), table, groups, facts)
     if problems:
         raise ImportRefused(_sorted(problems, table))
     return CheckedImport(report=report, rows=serializer.validated_data["rows"])
@@ -744,7 +867,23 @@ def _portable(row: Mapping[str, Any]) -> dict[str, Any]:
         "hours": str(row["hours"]),
         "role": row.get("role", ""),
         "notes": row.get("notes", ""),
+        **_portable_facts(row),
     }
+
+
+def _portable_facts(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts a validated row was given (JSON only); a fact not given stays out."""
+    found: dict[str, Any] = {}
+    for name in OPTIONAL_FACTS:
+        if name not in row:
+            continue
+        value = row[name]
+        if name == "offered_on":
+            value = value.isoformat() if value else None
+        elif name == "home_district":
+            value = value.pk if value else None
+        found[name] = value
+    return found
 
 
 def _pending(report: PlacementReport, rows: list[dict[str, Any]], user) -> PendingReplacement:
@@ -835,9 +974,19 @@ def _example_row(language: str) -> list[Any]:
         or TargetGroup.objects.order_by("code").values_list("code", flat=True).first()
         or ""
     )
+    district = District.objects.order_by("name").values_list("name", flat=True).first() or ""
     with translation.override(language):
         role, note = _("Carpenter"), _("Example row: replace it with your own rows.")
-    return ["D-001", "", group, date(2026, 1, 12), date(2026, 1, 30), 112.5, role, note]
+        facts = [
+            str(EmploymentType.INTERNSHIP.label),
+            "",  # the offer: a date like the start date, left blank (not told) in the example
+            _("no"),
+            str(Gender.WOMAN.label),
+            _("yes"),
+            AgeBand.AGE_25_29.value,
+            district,
+        ]
+    return ["D-001", "", group, date(2026, 1, 12), date(2026, 1, 30), 112.5, role, note, *facts]
 
 
 def import_template(file_format: str, language: str) -> TemplateFile:
@@ -845,7 +994,8 @@ def import_template(file_format: str, language: str) -> TemplateFile:
 
     CSV in Swedish is semicolon-separated with a decimal comma, as Swedish Excel reads it; in
     English comma-separated with a decimal point; both UTF-8 with BOM, so Excel shows "å" right.
-    XLSX has real date cells and a second sheet listing the target groups.
+    XLSX has real date cells, a second sheet listing the target groups and a third listing what
+    the facts' columns take.
     """
     headers = [column.header(language) for column in COLUMNS]
     example = _example_row(language)
@@ -884,7 +1034,7 @@ def import_template(file_format: str, language: str) -> TemplateFile:
     for cell in sheet[2]:
         if isinstance(cell.value, date | datetime):
             cell.number_format = "yyyy-mm-dd"
-    for letter in "ABCDEFGH":
+    for letter in "ABCDEFGHIJKLMNO"[: len(headers)]:
         sheet.column_dimensions[letter].width = 18
     sheet.freeze_panes = "A2"
     groups_sheet = workbook.create_sheet(groups_title[:31])
@@ -895,6 +1045,22 @@ def import_template(file_format: str, language: str) -> TemplateFile:
         groups_sheet.append([group.code, group.name_sv, group.name_en])
     for letter in "ABC":
         groups_sheet.column_dimensions[letter].width = 30
+    # The facts' columns and what each takes (a district by its name), in the template's language.
+    facts = _Facts()
+    with translation.override(language):
+        values_sheet = workbook.create_sheet(capfirst(_("values"))[:31])
+        values_sheet.append([capfirst(_("column")), capfirst(_("values"))])
+        for name in OPTIONAL_FACTS:
+            listing = (
+                _("a date (YYYY-MM-DD), not after the start date")
+                if name == "offered_on"
+                else facts.listing(name)
+            )
+            values_sheet.append([_BY_FIELD[name].header(language), listing])
+    for cell in values_sheet[1]:
+        cell.font = Font(bold=True)
+    values_sheet.column_dimensions["A"].width = 26
+    values_sheet.column_dimensions["B"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)
     return TemplateFile(buffer.getvalue(), XLSX_MEDIA_TYPE, f"{basename}.xlsx")

@@ -120,7 +120,9 @@ def participant_rows(
     rows = PlacementRow.objects.filter(participant_ref=ref)
     if contract_id is not None:
         rows = rows.filter(report__contract_id=contract_id)
-    return rows.select_related("report__contract", "target_group").order_by("start_date", "id")
+    return rows.select_related("report__contract", "target_group", "home_district").order_by(
+        "start_date", "id"
+    )
 
 
 def participant_export(rows: QuerySet[PlacementRow]) -> dict[str, Any]:
@@ -136,12 +138,19 @@ def participant_export(rows: QuerySet[PlacementRow]) -> dict[str, Any]:
             "hours": str(row.hours),
             "role": row.role,
             "notes": row.notes,
+            "employment_type": row.employment_type,
+            "offered_on": row.offered_on.isoformat() if row.offered_on else None,
+            "ended_by_participant": row.ended_by_participant,
+            "gender": row.gender,
+            "born_abroad": row.born_abroad,
+            "age_band": row.age_band,
+            "home_district": row.home_district.name if row.home_district_id else None,
         }
 
     refs = set(rows.values_list("participant_ref", flat=True))
     history = (
         PlacementRow.history.filter(participant_ref__in=refs)
-        .select_related("target_group", "history_user")
+        .select_related("target_group", "history_user", "home_district")
         .order_by("history_date")
     )
     history = list(history)

@@ -102,7 +102,7 @@ def report_rows_prefetch() -> Prefetch:
     """A report's rows as the API and the portal show them, with their target groups."""
     return Prefetch(
         "rows",
-        queryset=PlacementRow.objects.select_related("target_group").order_by(
+        queryset=PlacementRow.objects.select_related("target_group", "home_district").order_by(
             "participant_ref", "start_date", "id"
         ),
     )
@@ -305,7 +305,9 @@ def report_row_verdicts(
             own_ids.append(row_id)
             positions.append(len(facts) - 1)
             meta.append((status, is_correction))
-    own_rows = PlacementRow.objects.select_related("target_group", "verified_by").in_bulk(own_ids)
+    own_rows = PlacementRow.objects.select_related(
+        "target_group", "verified_by", "home_district"
+    ).in_bulk(own_ids)
     own = [own_rows[row_id] for row_id in own_ids]
     per_clause = [
         (

@@ -190,7 +190,7 @@ class ComplianceViewSet(FileExportMixin, viewsets.GenericViewSet):
             return exports.file_response(
                 export_format,
                 exports.COMPLIANCE_COLUMNS,
-                exports.compliance_values(rows),
+                exports.compliance_values(rows, items),
                 basename=f"compliance-{as_of.isoformat()}",
                 title=_("Social clause compliance"),
                 sep=params["sep"],

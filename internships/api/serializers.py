@@ -11,6 +11,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from contracts.models import Contract, TargetGroup
 from core.api.serializers import FastRepresentationMixin
+from internships.choices import AgeBand, BornAbroad, EmploymentType, Gender
 from internships.models import (
     REPORT_WORKFLOW_FIELDS,
     PlacementReport,
@@ -19,6 +20,7 @@ from internships.models import (
     row_errors,
 )
 from internships.pseudonyms import participant_ref_from
+from procurement.models import District
 
 
 def _user_of(context: Mapping):
@@ -51,6 +53,48 @@ class TargetGroupField(serializers.SlugRelatedField):
         if group is None:
             self.fail("does_not_exist", codes=", ".join(self._by_code))
         return group
+
+
+class QuietChoiceField(serializers.ChoiceField):
+    """A choice that does not repeat a refused value in its message (it could be anything the
+    client put in the wrong column, a personnummer too): it lists the codes instead."""
+
+    default_error_messages = {
+        "invalid_choice": _("Not one of the codes: %(codes)s."),
+    }
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            self.fail("invalid_choice", codes=", ".join(self.choice_strings_to_values))
+        return self.choice_strings_to_values[data]
+
+
+class DistrictField(serializers.PrimaryKeyRelatedField):
+    """A home district by id, or null. Districts are a handful of reference rows: read once per
+    serializer, not once per row. An unknown id is not repeated in the message."""
+
+    default_error_messages = {
+        "does_not_exist": _("Unknown district. The districts are: %(districts)s."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=District.objects.all(), **kwargs)
+        self._by_id: dict[str, District] | None = None
+
+    def to_internal_value(self, data) -> District:
+        if self._by_id is None:
+            self._by_id = {str(d.pk): d for d in self.get_queryset().order_by("name")}
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        district = self._by_id.get(str(data).strip())
+        if district is None:
+            self.fail(
+                "does_not_exist",
+                districts=", ".join(f"{pk} ({d.name})" for pk, d in self._by_id.items()),
+            )
+        return district
 
 
 #: The largest id a database column can hold (bigint); a larger number fails in the driver.
@@ -99,6 +143,31 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         max_length=20, required=False, allow_blank=True, write_only=True
     )
     target_group = TargetGroupField()
+    # The Swedish model's facts (DESIGN.md §10.1): all optional, "not told" by default.
+    employment_type = QuietChoiceField(
+        choices=EmploymentType.choices,
+        required=False,
+        help_text=_("internship (default), apprenticeship or employment."),
+    )
+    offered_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The day the job was offered; not after the start date."),
+    )
+    ended_by_participant = serializers.BooleanField(
+        required=False,
+        help_text=_("The participant ended the job early on their own initiative."),
+    )
+    gender = QuietChoiceField(choices=Gender.choices, required=False)
+    born_abroad = QuietChoiceField(choices=BornAbroad.choices, required=False)
+    age_band = QuietChoiceField(choices=AgeBand.choices, required=False)
+    home_district = DistrictField(
+        required=False,
+        allow_null=True,
+        help_text=_("Where the participant lives (a district id); null: elsewhere or not told."),
+    )
+
+    OFFER_AFTER_START = _("The offer cannot come after the start date.")
 
     class Meta:
         model = PlacementRow
@@ -113,6 +182,13 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             "hours",
             "role",
             "notes",
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "home_district",
             "verification",
             "verified_by",
             "verified_at",
@@ -149,7 +225,22 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
                         ErrorDetail(str(message), code=refused.code or "invalid")
                         for message in refused.messages
                     ]
+            if isinstance(detail, dict) and isinstance(data, Mapping):
+                self._add_offer_error(detail, data)
             raise
+
+    def _add_offer_error(self, detail: dict, data: Mapping) -> None:
+        """The offer-after-start rule, when another field of the row was refused (``validate``
+        does not run then) but both dates were read."""
+        if {"offered_on", "start_date"} & set(detail):
+            return
+        try:
+            offered_on = self.fields["offered_on"].run_validation(data.get("offered_on"))
+            start_date = self.fields["start_date"].run_validation(data.get("start_date"))
+        except serializers.ValidationError:
+            return
+        if offered_on is not None and start_date is not None and offered_on > start_date:
+            detail["offered_on"] = [ErrorDetail(str(self.OFFER_AFTER_START), code="invalid")]
 
     def validate(self, attrs: dict) -> dict:
         errors: dict[str, list] = {}
@@ -162,6 +253,9 @@ class RowSerializer(FastRepresentationMixin, serializers.ModelSerializer):
             errors["participant_ref"] = list(error.messages)
         if attrs["end_date"] < attrs["start_date"]:
             errors["end_date"] = [_("The end date must not be before the start date.")]
+        offered_on = attrs.get("offered_on")
+        if offered_on is not None and offered_on > attrs["start_date"]:
+            errors["offered_on"] = [self.OFFER_AFTER_START]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

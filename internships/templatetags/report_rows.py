@@ -29,3 +29,24 @@ def report_rows(report: PlacementReport, as_approved: bool | None = None) -> lis
 def judged_as_approved(report: PlacementReport) -> bool:
     """Whether :func:`report_rows` judges ``report`` as if it were approved by default."""
     return report.status not in _AS_THEY_ARE
+
+
+@register.filter
+def person_facts(row) -> list[str]:
+    """What a row tells about its participant (DESIGN.md §10.1), as short phrases in the active
+    language: gender, born abroad or in Sweden, age band. Facts not told are left out."""
+    from django.utils.text import capfirst
+    from django.utils.translation import gettext as _
+
+    from internships.choices import AgeBand, BornAbroad, Gender
+
+    facts = []
+    if row.gender != Gender.UNDISCLOSED:
+        facts.append(str(row.get_gender_display()))
+    if row.born_abroad == BornAbroad.YES:
+        facts.append(_("born abroad"))
+    elif row.born_abroad == BornAbroad.NO:
+        facts.append(_("born in Sweden"))
+    if row.age_band != AgeBand.UNDISCLOSED:
+        facts.append(_("%(band)s years") % {"band": row.get_age_band_display()})
+    return [capfirst(facts[0]), *facts[1:]] if facts else []

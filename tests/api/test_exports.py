@@ -41,8 +41,17 @@ DECIMAL_KEYS = {
     "projected_total",
     "penalty_sek",
 }
-#: Null in the JSON (first_start without the option; the figures of a dialogue clause).
+#: Empty in a CSV where the JSON has null (a dialogue clause has no target; first_start is null
+#: without the option).
 NULLABLE_KEYS = {"forecast_date", "first_start", "target", "expected", "shortfall", "forecast"}
+#: The clause options of the Swedish model: in the files, not in the JSON evaluations.
+OPTION_KEYS = {
+    "kind",
+    "employment_types",
+    "full_time_hours_per_week",
+    "first_start_within_days",
+    "requires_matcher_confirmation",
+}
 COMPLIANCE_KEYS = [column.key for column in exports.COMPLIANCE_COLUMNS]
 ROW_KEYS = [column.key for column, _path in exports.ROW_COLUMNS]
 Q1 = (date(2024, 1, 1), date(2024, 3, 31))
@@ -155,8 +164,14 @@ def _from_json(key: str, value):
     return Decimal(value) if key in DECIMAL_KEYS and value is not None else value
 
 
+def _json_figures(row: dict) -> dict:
+    """An evaluation of the JSON API as the files have it: every figure column; a column the
+    JSON does not have (``first_start`` before the engine reports it) as empty."""
+    return {key: _from_json(key, row.get(key)) for key in COMPLIANCE_KEYS if key not in OPTION_KEYS}
+
+
 def _from_xlsx(key: str, value):
-    if value is None and key in NULLABLE_KEYS:
+    if value is None:
         return None
     if key in exports.CODE_WORDS:
         return _code(key, value)
@@ -203,10 +218,14 @@ def test_compliance_csv_has_the_json_figures_with_the_same_filters(api, officer,
     head, rows = _csv(response)
     assert head == _labels(exports.COMPLIANCE_COLUMNS)
     got = [
-        {key: _from_csv(key, cell) for key, cell in zip(COMPLIANCE_KEYS, row, strict=True)}
+        {
+            key: _from_csv(key, cell)
+            for key, cell in zip(COMPLIANCE_KEYS, row, strict=True)
+            if key not in OPTION_KEYS
+        }
         for row in rows
     ]
-    want = [{key: _from_json(key, row[key]) for key in COMPLIANCE_KEYS} for row in expected]
+    want = [_json_figures(row) for row in expected]
     assert got == want
 
 
@@ -228,10 +247,14 @@ def test_compliance_xlsx_has_the_json_figures_with_the_same_filters(api, officer
     # Figures are numbers, not text, so Excel can sum them.
     assert isinstance(rows[0][COMPLIANCE_KEYS.index("target")], int | float)
     got = [
-        {key: _from_xlsx(key, value) for key, value in zip(COMPLIANCE_KEYS, row, strict=True)}
+        {
+            key: _from_xlsx(key, value)
+            for key, value in zip(COMPLIANCE_KEYS, row, strict=True)
+            if key not in OPTION_KEYS
+        }
         for row in rows
     ]
-    want = [{key: _from_json(key, row[key]) for key in COMPLIANCE_KEYS} for row in expected]
+    want = [_json_figures(row) for row in expected]
     assert got == want
 
 
@@ -346,8 +369,8 @@ def test_compliance_csv_takes_a_constant_number_of_queries(
     api.force_authenticate(officer)
 
     # The caller's groups, then evaluate_clauses: the three aggregates over the rows, the
-    # clauses and their milestones.
-    with django_assert_num_queries(6):
+    # clauses and their milestones; then the clauses' options (issue 14) for the file.
+    with django_assert_num_queries(7):
         response = api.get(COMPLIANCE, {"as_of": AS_OF, "format": "csv"})
         _head, rows = _csv(response)
 
@@ -569,3 +592,97 @@ def test_rows_csv_takes_a_constant_number_of_queries(api, officer, size, django_
         _head, rows = _csv(api.get(ROWS))
 
     assert len(rows) == 3 * per_report
+
+
+# --- The Swedish model (issue 14) -------------------------------------------------------------
+
+
+def test_rows_export_has_the_row_facts_in_words(api, officer):
+    from procurement.models import District
+
+    contract = ContractFactory(reference="K-FAKTA-1")
+    district = District.objects.create(name="Exportområdet")
+    _report(
+        contract,
+        Q1,
+        ReportStatus.APPROVED,
+        [
+            {
+                "participant_ref": "F-1",
+                "employment_type": "employment",
+                "offered_on": date(2023, 12, 20),
+                "ended_by_participant": True,
+                "gender": "woman",
+                "born_abroad": "yes",
+                "age_band": "25-29",
+                "home_district": district,
+            },
+            {"participant_ref": "F-2"},
+        ],
+    )
+    api.force_authenticate(officer)
+
+    _head, rows = _csv(api.get(ROWS, {"contract": contract.pk}))
+    told, untold = (dict(zip(ROW_KEYS, row, strict=True)) for row in rows)
+    assert (told["participant_ref"], untold["participant_ref"]) == ("F-1", "F-2")
+    assert told["employment_type"] == "anställning"
+    assert told["offered_on"] == "2023-12-20"
+    assert told["ended_by_participant"] == "ja"
+    assert told["gender"] == "kvinna"
+    assert told["born_abroad"] == "ja"
+    assert told["age_band"] == "25–29"
+    assert told["home_district"] == "Exportområdet"
+    assert untold["employment_type"] == "praktik"
+    assert (untold["offered_on"], untold["home_district"]) == ("", "")
+    assert untold["ended_by_participant"] == "nej"
+    assert untold["gender"] == untold["born_abroad"] == untold["age_band"] == "ej uppgivet"
+
+    _sheet, _head, cells = _xlsx(api.get(ROWS, {"contract": contract.pk, "format": "xlsx"}))
+    first = dict(zip(ROW_KEYS, cells[0], strict=True))
+    assert first["offered_on"] == datetime(2023, 12, 20)  # a date cell
+    _head, english = _csv(
+        api.get(ROWS, {"contract": contract.pk, "sep": ","}, HTTP_ACCEPT_LANGUAGE="en"), sep=","
+    )
+    in_english = dict(zip(ROW_KEYS, english[0], strict=True))
+    assert (in_english["employment_type"], in_english["gender"]) == ("employment", "woman")
+    assert in_english["ended_by_participant"] == "yes"
+
+
+def test_compliance_export_has_the_clause_options(api, officer):
+    contract = ContractFactory(reference="K-VAL-1")
+    fte = SocialClauseFactory(
+        contract=contract,
+        metric=Metric.HOURS,
+        target=Decimal(500),
+        employment_types=["employment", "apprenticeship"],
+        full_time_hours_per_week=Decimal("38.25"),
+        first_start_within_days=183,
+        requires_matcher_confirmation=True,
+    )
+    plain = SocialClauseFactory(contract=contract, metric=Metric.PLACEMENTS, target=Decimal(4))
+    api.force_authenticate(officer)
+
+    _head, rows = _csv(
+        api.get(COMPLIANCE, {"as_of": AS_OF, "contract": contract.pk, "format": "csv"})
+    )
+    by_clause = {
+        int(row[COMPLIANCE_KEYS.index("clause")]): dict(zip(COMPLIANCE_KEYS, row, strict=True))
+        for row in rows
+    }
+    options = by_clause[fte.pk]
+    assert options["kind"] == "numeriskt"
+    assert options["employment_types"] == "anställning, lärling"
+    assert options["full_time_hours_per_week"] == "38,25"
+    assert options["first_start_within_days"] == "183"
+    assert options["requires_matcher_confirmation"] == "ja"
+    defaults = by_clause[plain.pk]
+    assert defaults["employment_types"] == ""  # every type counts
+    assert defaults["first_start_within_days"] == ""
+    assert defaults["requires_matcher_confirmation"] == "nej"
+
+    _sheet, _head, cells = _xlsx(
+        api.get(COMPLIANCE, {"as_of": AS_OF, "contract": contract.pk, "format": "xlsx"}),
+    )
+    first = dict(zip(COMPLIANCE_KEYS, cells[0], strict=True))
+    assert first["full_time_hours_per_week"] == 38.25  # a number
+    assert first["first_start_within_days"] == 183

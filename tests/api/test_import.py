@@ -741,6 +741,13 @@ def test_csv_template_in_swedish_by_default(api, contract):
         "timmar",
         "roll",
         "anteckning",
+        "anställningsform",
+        "erbjuden",
+        "avbruten_av_deltagaren",
+        "kön",
+        "född_utomlands",
+        "åldersgrupp",
+        "bostadsområde",
     ]
     assert len(lines) == 2
     assert "," in lines[1][5]  # decimal comma, as Swedish Excel writes it

@@ -136,3 +136,51 @@ def test_an_invalid_personnummer_is_refused_without_echoing_it():
     with pytest.raises(CommandError) as refused:
         call_command("participant_data", personnummer="19900101-0018", erase=True)
     assert "0018" not in str(refused.value)
+
+
+def test_the_data_subject_export_holds_the_rows_facts_about_the_person(tmp_path):
+    from procurement.models import District
+
+    pseudonym = participant_ref_from(personnummer=PERSONNUMMER)
+    district = District.objects.create(name="Exportstaden")
+    report = ReportFactory(status=ReportStatus.APPROVED)
+    RowFactory(
+        report=report,
+        participant_ref=pseudonym,
+        employment_type="employment",
+        offered_on=report.period_start,
+        ended_by_participant=True,
+        gender="woman",
+        born_abroad="yes",
+        age_band="30-49",
+        home_district=district,
+    )
+    target = tmp_path / "export.json"
+
+    call_command(
+        "participant_data", personnummer=PERSONNUMMER, export=str(target), stdout=io.StringIO()
+    )
+
+    [row] = json.loads(target.read_text())["rows"]
+    assert {
+        key: row[key]
+        for key in (
+            "employment_type",
+            "offered_on",
+            "ended_by_participant",
+            "gender",
+            "born_abroad",
+            "age_band",
+            "home_district",
+        )
+    } == {
+        "employment_type": "employment",
+        "offered_on": report.period_start.isoformat(),
+        "ended_by_participant": True,
+        "gender": "woman",
+        "born_abroad": "yes",
+        "age_band": "30-49",
+        "home_district": "Exportstaden",
+    }
+    [created] = json.loads(target.read_text())["history"]
+    assert created["home_district"] == "Exportstaden"

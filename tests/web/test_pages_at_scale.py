@@ -87,6 +87,12 @@ def _add_row(data: dict, report: PlacementReport, participant: str) -> dict:
         f"rows-{index}-start_date": report.period_start.isoformat(),
         f"rows-{index}-end_date": report.period_end.isoformat(),
         f"rows-{index}-hours": "10",
+        # The row's facts (issue 14) as the form's selects come preselected: "not told".
+        f"rows-{index}-employment_type": "internship",
+        f"rows-{index}-gender": "undisclosed",
+        f"rows-{index}-born_abroad": "undisclosed",
+        f"rows-{index}-age_band": "undisclosed",
+        f"rows-{index}-verification": "unconfirmed",
     }
     return data
 
