@@ -461,15 +461,7 @@ def swedish_contract():
     "as_of",
     [
         "2024-02-15",  # no period has ended: agreed metrics only
-        pytest.param(
-            "2024-10-15",
-            # With ended periods the engine evaluates the dialogue clause (target None), which
-            # the engine's part of issue 14 teaches it; strict: once merged this must pass, and
-            # the mark goes.
-            marks=pytest.mark.xfail(
-                raises=TypeError, strict=True, reason="the engine evaluates dialogue clauses"
-            ),
-        ),
+        "2024-10-15",  # periods ended: the dialogue clause's delivery, without a target
     ],
 )
 def test_full_time_months_and_dialogue_clauses_give_a_valid_package(
