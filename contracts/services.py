@@ -524,7 +524,11 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
         return 0
     worst = digest_worst_items(claimed, per_recipient=DIGEST_ITEMS)
     recipients = (
-        get_user_model().objects.filter(id__in=counts).select_related("profile").order_by("id")
+        get_user_model()
+        .objects.filter(id__in=counts)
+        # Which page a link goes to depends on the role: asked of these, not one query each.
+        .select_related("profile", "contractor_membership", "matcher_membership")
+        .order_by("id")
     )
     sent = 0
     failures = []

@@ -16,7 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav": {
             "portal": contractor_id_of(user) is not None,
-            "matching": is_matcher(user),
+            # Staff and contractor users first: a matcher's membership costs a query.
+            "matching": not sees_everything(user)
+            and contractor_id_of(user) is None
+            and is_matcher(user),
             "dashboard": sees_everything(user),
             "admin": user.is_staff,
         }

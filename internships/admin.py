@@ -17,7 +17,14 @@ from internships.templatetags.ui import report_badge
 from . import services
 from .choices import EDITABLE_STATUSES, ReportStatus
 from .forms import ReviewForm
-from .models import REPORT_WORKFLOW_FIELDS, PlacementReport, PlacementRow, RowDates, row_errors
+from .models import (
+    REPORT_WORKFLOW_FIELDS,
+    PlacementReport,
+    PlacementRow,
+    Referral,
+    RowDates,
+    row_errors,
+)
 from .selectors import report_effect, report_next_to_review, report_versions
 
 #: A report's change page shows at most this many rows; "show all" (``?rows=all``) shows every
@@ -301,6 +308,18 @@ class PlacementReportAdmin(SimpleHistoryAdmin):
                 detail=f"report {object_id}",
             )
         return response
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    """Candidates referred by matchers; the services set who answered and when."""
+
+    list_display = ["participant_ref", "contract", "unit", "status", "proposed_start"]
+    list_filter = ["status", "unit"]
+    list_select_related = ["contract", "unit"]
+    search_fields = ["participant_ref", "contract__reference"]
+    autocomplete_fields = ["contract", "target_group", "unit"]
+    readonly_fields = ["referred_by", "decided_by", "decided_at", "row", "created_at"]
 
 
 @admin.register(PlacementRow)

@@ -53,6 +53,14 @@ class LabourMarketUnitAdmin(admin.ModelAdmin):
     inlines = [MatcherMembershipInline]
 
 
+@admin.register(LabourMarketUnitMembership)
+class LabourMarketUnitMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["user__username", "unit__name"]
+    autocomplete_fields = ["user", "unit"]
+
+
 @admin.register(ContractorMembership)
 class ContractorMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "contractor"]

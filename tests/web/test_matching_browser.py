@@ -29,6 +29,13 @@ from tests.web.test_browser import SHOTS, _ensure_reference_data, _login, _page
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def _slow_page(browser, *, width: int = 1280):
+    """A page that waits longer than the default: the machine running the suite may be busy."""
+    page = _page(browser, width=width)
+    page.set_default_timeout(60_000)
+    return page
+
+
 def _overflow(page) -> int:
     return page.evaluate(
         "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
@@ -79,14 +86,14 @@ def test_matcher_confirms_and_disputes_officer_and_contractor_see_it(
     base = live_server.url
 
     # The officer's review page before: every row unconfirmed.
-    staff = _page(browser, width=width)
+    staff = _slow_page(browser, width=width)
     _login(staff, base, officer.username)
     review = f"{base}{reverse('admin:internships_placementreport_review', args=[report.pk])}"
     staff.goto(review)
     assert staff.locator("#report-rows .verification-unconfirmed").count() == 3
 
     # The matcher lands on its page, confirms two rows at once and disputes the third.
-    page = _page(browser, width=width)
+    page = _slow_page(browser, width=width)
     _login(page, base, matcher.username)
     page.wait_for_url("**/matchning/")
     assert page.locator("#waiting-rows tbody tr").count() == 3
@@ -122,7 +129,7 @@ def test_matcher_confirms_and_disputes_officer_and_contractor_see_it(
     staff.screenshot(path=str(SHOTS / f"matching-review-{width}.png"), full_page=True)
 
     # The contractor sees the dispute and its comment on the report.
-    portal = _page(browser, width=width)
+    portal = _slow_page(browser, width=width)
     _login(portal, base, contractor_user.username)
     portal.goto(f"{base}/portal/reports/{report.pk}/")
     rows_text = portal.locator("#report-rows").inner_text()
@@ -147,7 +154,7 @@ def test_the_review_page_shows_verified_change_with_the_matchers_word(
     from matching import services
 
     matcher, officer, _contractor_user, report, rows = _world()
-    page = _page(browser)
+    page = _slow_page(browser)
     _login(page, live_server.url, officer.username)
     review = (
         f"{live_server.url}{reverse('admin:internships_placementreport_review', args=[report.pk])}"
