@@ -141,13 +141,6 @@ def test_matcher_confirms_and_disputes_officer_and_contractor_see_it(
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The verified figure follows the matcher's word once the engine branch (h14-engine: "
-        "requires_matcher_confirmation in the totals) is merged; remove this mark then."
-    ),
-)
 def test_the_review_page_shows_verified_change_with_the_matchers_word(
     browser, live_server, compiled_catalogue
 ):
