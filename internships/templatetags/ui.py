@@ -25,6 +25,7 @@ _SYMBOLS = {
     ClauseStatus.BEHIND: "▼",
     ClauseStatus.BREACHED: "✕",
     ClauseStatus.NOT_STARTED: "○",
+    ClauseStatus.DIALOGUE: "◇",
     PeriodState.RECEIVED: "✓",
     PeriodState.UPCOMING: "○",
     PeriodState.DUE_SOON: "!",
@@ -74,6 +75,8 @@ def forecast_text(evaluation) -> str:
         return gettext("Target reached on %(day)s at the pace so far") % {
             "day": date_format(evaluation.forecast_date, "SHORT_DATE_FORMAT")
         }
+    if evaluation.forecast is None:  # a dialogue clause: no target, so no forecast
+        return "–"
     return str(Forecast(evaluation.forecast).label).capitalize()
 
 

@@ -38,7 +38,7 @@ from internships.demo import seed_demo
 pytestmark = pytest.mark.usefixtures("compiled_catalogue")
 
 DEMO_DAY = date(2026, 11, 28)
-ROLES = ("anonymous", "entreprenor1", "officer", "manager", "admin")
+ROLES = ("anonymous", "entreprenor1", "matchare", "officer", "manager", "admin")
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 #: Words of English interface text that must not show in Swedish mode (whole words, case kept).
@@ -147,7 +147,6 @@ SWEDISH = [
     "Ja",
     "Nej",
     "Okänd",
-    "inte",
     "Välj",
     "Byt",
     "Rapporter",
