@@ -60,6 +60,17 @@ class NullableDecimalField(serializers.DecimalField):
         return super().validate_empty_values(data)
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": EmploymentType.values},
+        "uniqueItems": True,
+    }
+)
+class EmploymentTypesField(serializers.ListField):
+    """A list of employment type codes, each at most once (the schema says so too)."""
+
+
 class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A clause; ``milestones`` is the complete list, replaced as a whole on write.
 
@@ -87,7 +98,7 @@ class ClauseSerializer(FastRepresentationMixin, serializers.ModelSerializer):
         required=False,
         help_text="Required for a numeric clause; null for a dialogue clause.",
     )
-    employment_types = serializers.ListField(
+    employment_types = EmploymentTypesField(
         child=serializers.ChoiceField(choices=EmploymentType.choices),
         required=False,
         allow_empty=True,
