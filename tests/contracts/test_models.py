@@ -375,3 +375,22 @@ def test_officers_may_change_clauses_and_managers_may_only_view_them() -> None:
     assert {"view_socialclause", "change_socialclause", "add_socialclause"} <= officers
     assert "view_socialclause" in managers
     assert not any(codename.startswith(("add_", "change_", "delete_")) for codename in managers)
+
+
+def test_officers_keep_the_labour_market_units_and_managers_only_read_them() -> None:
+    officers = set(
+        Group.objects.get(name="officers").permissions.values_list("codename", flat=True)
+    )
+    managers = set(
+        Group.objects.get(name="managers").permissions.values_list("codename", flat=True)
+    )
+    assert {
+        "view_labourmarketunit",
+        "add_labourmarketunit",
+        "change_labourmarketunit",
+        "add_labourmarketunitmembership",
+        "view_referral",
+    } <= officers
+    # Referrals are the matcher's and the contractor's to write, never the officer's.
+    assert not {"add_referral", "change_referral", "delete_referral"} & officers
+    assert {"view_labourmarketunit", "view_referral"} <= managers
