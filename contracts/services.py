@@ -32,6 +32,7 @@ from core import audit
 from core.models import language_of
 from core.roles import (
     MANAGERS,
+    ROLE_RELATIONS,
     contractor_id_of,
     is_officer,
     matcher_unit_id_of,
@@ -527,7 +528,7 @@ def alert_digests_send(*, now: datetime | None = None) -> int:
         get_user_model()
         .objects.filter(id__in=counts)
         # Which page a link goes to depends on the role: asked of these, not one query each.
-        .select_related("profile", "contractor_membership", "matcher_membership")
+        .select_related("profile", *ROLE_RELATIONS)
         .order_by("id")
     )
     sent = 0

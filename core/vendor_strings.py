@@ -35,6 +35,9 @@ SIMPLE_HISTORY = [
     gettext_noop("None"),
     gettext_noop("Revert"),
     gettext_noop("Change History"),
+    # The history pages of a model the user may only view (e.g. an officer and the referrals).
+    gettext_noop("View history: %s"),
+    gettext_noop("View %s"),
     ngettext_lazy("entry", "entries", 1),
 ]
 

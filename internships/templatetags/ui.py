@@ -85,7 +85,14 @@ register.filter("forecast", forecast_text)
 
 @register.simple_tag
 def progress(evaluation) -> SafeString:
-    """Reported against the target, with a marker where the clause should stand today."""
+    """Reported against the target, with a marker where the clause should stand today. A
+    dialogue clause has no target: its delivery in words, no bar."""
+    if evaluation.target is None:
+        return format_html(
+            '<p class="progress-dialogue">{}</p>',
+            gettext("Reported %(reported)s; a dialogue clause has no target.")
+            % {"reported": amount(evaluation.reported)},
+        )
     label = gettext(
         "Reported %(reported)s of the target %(target)s; expected by now: %(expected)s."
     ) % {

@@ -50,7 +50,9 @@ def test_users_of_a_contractor_are_its_active_users_only():
 
 
 #: Asking the groups or the membership directly: only core/roles.py may.
-ROLE_CHECK = re.compile(r"\.groups\.(filter|values_list|exists)|contractor_membership(\b|__)")
+ROLE_CHECK = re.compile(
+    r"\.groups\.(filter|values_list|exists)|(contractor|matcher)_membership(\b|__)"
+)
 ALLOWED = {
     "core/roles.py",
     "internships/demo.py",
