@@ -1166,7 +1166,9 @@ def run(args, out: TextIO, err: TextIO) -> int:
 
     facts["contracts / rows"] = f"{Contract.objects.count()} / {PlacementRow.objects.count()}"
     connection.close()
-    static = ROOT / "var" / "static" / "staticfiles.json"
+    from django.conf import settings
+
+    static = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if not static.exists():
         log("collectstatic (once; the manifest storage needs it)")
         subprocess.run(  # noqa: S603 - a fixed command line

@@ -38,6 +38,7 @@ SIMPLE_HISTORY = [
     # The history pages of a model the user may only view (e.g. an officer and the referrals).
     gettext_noop("View history: %s"),
     gettext_noop("View %s"),
+    gettext_noop("View %(verbose_name)s"),
     ngettext_lazy("entry", "entries", 1),
 ]
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
-def test_bench_load_runs_the_topology_and_prints_the_table(postgres):
+def test_bench_load_runs_the_topology_and_prints_the_table(postgres, tmp_path):
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
     import psycopg
@@ -26,6 +26,9 @@ def test_bench_load_runs_the_topology_and_prints_the_table(postgres):
     env = {key: value for key, value in os.environ.items() if key not in {"PYTEST_XDIST_WORKER"}}
     server = urlsplit(os.environ["DATABASE_URL"])
     env["DATABASE_URL"] = urlunsplit(server._replace(path="/postgres"))
+    # Its own var/ (collected static files, logs): collectstatic writing into the project's
+    # var/static while another test's WhiteNoise scans it makes that test fail.
+    env["VAR_DIR"] = str(tmp_path / "var")
     command = [
         sys.executable,
         "-m",

@@ -285,3 +285,20 @@ def test_confirming_on_postgres_commits_and_asks_for_an_evaluation(units):
     services.rows_confirm(row_ids=ids, user=a.matcher)
     assert PlacementRow.objects.filter(pk__in=ids, verification=Verification.CONFIRMED).count() == 2
     assert Contract.objects.get(pk=a.contract.pk).evaluation_requested_at is not None
+
+
+def test_the_page_names_rows_by_their_plain_id_past_a_thousand(client, units):
+    # Swedish formatting groups digits ("41 165"): an id in an attribute must not be, or the
+    # checkbox's label, the browser's selector and the confirmation all miss the row.
+    from tests.factories import RowFactory
+
+    a = units["A"]
+    row = RowFactory(id=1_234_567, report=a.reports[SUBMITTED], participant_ref="A-big", hours=80)
+    client.force_login(a.matcher)
+    text = client.get("/matchning/").content.decode()
+    assert 'value="1234567" id="row-1234567"' in text
+    assert 'for="row-1234567"' in text
+    response = client.post("/matchning/", {"action": "confirm", "rows": ["1234567"]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.verification == Verification.CONFIRMED
