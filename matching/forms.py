@@ -58,6 +58,14 @@ class DisputeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["row"].queryset = rows
 
+    def offer(self, rows: list[PlacementRow]) -> None:
+        """List only ``rows`` in the select (those on the page): any row of the queryset is
+        still accepted, but a unit's every row is never written into the page."""
+        field = self.fields["row"]
+        field.widget.choices = [("", field.empty_label)] + [
+            (row.pk, field.label_from_instance(row)) for row in rows
+        ]
+
 
 class ReferralForm(forms.Form):
     """A candidate referred to a contract. A personnummer is never shown again."""

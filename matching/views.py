@@ -48,6 +48,10 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+#: At most this many waiting rows on the matcher's page (the longest waiting first).
+ROWS_SHOWN = 100
+
+
 @matcher_required
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
@@ -98,14 +102,21 @@ def index(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The candidate is referred; the contractor will answer."))
             return redirect("matching:index")
+    # A unit serving many contracts may have thousands of rows waiting: the longest waiting
+    # are shown, and the dispute select offers only the rows on the page.
+    shown = list(waiting[:ROWS_SHOWN])
+    waiting_count = waiting.count() if len(shown) == ROWS_SHOWN else len(shown)
+    decided = selectors.rows_decided(user=user)
+    dispute_form.offer(shown + list(decided))
     return render(
         request,
         "matching/index.html",
         {
             "unit": LabourMarketUnit.objects.get(pk=matcher_unit_id_of(user)),
             "contracts": contracts,
-            "waiting": list(waiting),
-            "decided": selectors.rows_decided(user=user),
+            "waiting": shown,
+            "waiting_count": waiting_count,
+            "decided": decided,
             "referrals": list(selectors.referral_list(user=user)[:100]),
             "confirm_form": confirm_form,
             "dispute_form": dispute_form,

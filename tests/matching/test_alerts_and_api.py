@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -302,3 +303,25 @@ def test_the_page_names_rows_by_their_plain_id_past_a_thousand(client, units):
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.verification == Verification.CONFIRMED
+
+
+def test_the_page_shows_the_longest_waiting_rows_and_offers_only_those(client, units, settings):
+    from matching import views
+
+    a = units["A"]
+    waiting = [row.pk for row in a.rows[SUBMITTED]]
+    assert len(waiting) >= 2
+    settings.DEBUG = False
+    views_limit = views.ROWS_SHOWN
+    views.ROWS_SHOWN = 1
+    try:
+        client.force_login(a.matcher)
+        text = client.get("/matchning/").content.decode()
+    finally:
+        views.ROWS_SHOWN = views_limit
+    # One row listed, the count says how many wait, and the select offers only what is shown.
+    assert text.count('name="rows"') == 1
+    assert f"{len(waiting) + len(a.rows[APPROVED])} rader väntar" in text
+    assert "De 1 rader som har väntat längst visas" in text
+    select = re.search(r'<select name="row"[^>]*>(.*?)</select>', text, re.S).group(1)
+    assert select.count("<option") == 2  # the empty choice and the one row shown
